@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (imports point down):
+//   conntrack (executable) -> ConntrackTool -> ConntrackKernel -> Netlink
+//                                          -> ConntrackEngine
+//                                          -> PacketCapture
+//   everything -> Conntrack (the shared vocabulary: no I/O, standard library only)
+let package = Package(
+    name: "swift-conntrack",
+    products: [
+        .library(name: "Conntrack", targets: ["Conntrack"]),
+        .library(name: "ConntrackKernel", targets: ["ConntrackKernel"]),
+        .library(name: "ConntrackEngine", targets: ["ConntrackEngine"]),
+        .library(name: "PacketCapture", targets: ["PacketCapture"]),
+        .executable(name: "conntrack", targets: ["conntrack"]),
+    ],
+    targets: [
+        .target(name: "Conntrack"),
+        .target(name: "Netlink"),
+        .target(name: "ConntrackKernel", dependencies: ["Conntrack", "Netlink"]),
+        .target(name: "ConntrackEngine", dependencies: ["Conntrack"]),
+        .target(name: "PacketCapture"),
+        .target(
+            name: "ConntrackTool",
+            dependencies: ["Conntrack", "ConntrackKernel", "ConntrackEngine", "PacketCapture"]
+        ),
+        .executableTarget(name: "conntrack", dependencies: ["ConntrackTool"]),
+
+        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
+        .testTarget(name: "ConntrackKernelTests", dependencies: ["ConntrackKernel", "Netlink", "Conntrack"]),
+        .testTarget(name: "ConntrackEngineTests", dependencies: ["ConntrackEngine", "Conntrack", "PacketCapture"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
+        .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack"]),
+    ]
+)

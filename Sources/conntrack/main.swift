@@ -1,0 +1,1 @@
+print("conntrack: not implemented yet")
