@@ -20,4 +20,4 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 swift build --build-tests
-swift test --skip-build --parallel --num-workers 2 "$@"
+swift test --skip-build "$@"
