@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CConntrackShims
 
 /// Runs code with the calling thread inside another network namespace.
 ///
@@ -8,18 +9,9 @@ import Glibc
 /// `NetworkNamespace.withNamespace` and using it afterwards talks to that namespace's
 /// kernel tables while the rest of the process stays where it was.
 public enum NetworkNamespace {
-    /// `CLONE_NEWNET`
-    static let cloneNewNet: Int32 = 0x4000_0000
-
-    private typealias SetnsFunction = @convention(c) (Int32, Int32) -> Int32
-
-    /// `setns(2)`; looked up at run time because the Glibc module does not export it.
-    private static func setns(_ fd: Int32, _ type: Int32) throws {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else {
-            throw NetlinkError(errno: ENOSYS, operation: "setns")
-        }
-        let f = unsafeBitCast(symbol, to: SetnsFunction.self)
-        _ = try retryOnInterrupt("setns") { f(fd, type) }
+    /// `setns(fd, CLONE_NEWNET)` (through the C shim: Glibc does not export `setns`).
+    private static func setns(_ fd: Int32) throws {
+        _ = try retryOnInterrupt("setns") { ct_setns_net(fd) }
     }
 
     /// The file system path of a namespace given by name (`/run/netns/NAME`) or path.
@@ -36,9 +28,9 @@ public enum NetworkNamespace {
         defer { close(target) }
         let original = try retryOnInterrupt("open") { open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC) }
         defer { close(original) }
-        try setns(target, cloneNewNet)
+        try setns(target)
         defer {
-            do { try setns(original, cloneNewNet) } catch {
+            do { try setns(original) } catch {
                 fatalError("cannot return to the original network namespace: \(error)")
             }
         }
