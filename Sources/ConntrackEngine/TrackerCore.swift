@@ -389,8 +389,9 @@ struct TrackerCore {
         gcCursor = i
     }
 
-    /// Expires every entry due at `now`.
+    /// Expires every entry (and fragment queue) due at `now`.
     mutating func expireAll(now: UInt64) {
+        defrag.expire(now: now, counters: &counters)
         for i in 0..<table.slabHigh {
             let c = table.slab + i
             if c.pointee.flags & ConnFlag.inUse != 0 && Int64(bitPattern: c.pointee.expires &- now) <= 0 {
