@@ -182,10 +182,24 @@ struct TrackerCore {
             ? .established : (status & StatusBit.expected != 0 ? .related : .new)
         let action = trackL4(idx, dir: dir, isNew: false, b, p, now: now)
         switch action {
-        case .accept, .acceptAndKill:
+        case .accept:
             break
+        case .acceptAndKill:
+            // nf_ct_kill_acct inside the tracker: DESTROY goes out at once; the cached
+            // events of the dying entry and SEEN_REPLY are never delivered.
+            counters.killedByRST &+= 1
+            c.pointee.eventMask = 0
+            destroy(idx, now: now, expired: false)
+            return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
+                           state: fw)
         case .ignore(let why):
+            // NF_ACCEPT without refresh: nf_conntrack_in still sets SEEN_REPLY.
             counters.reasons[Int(why.rawValue)] &+= 1
+            if dir == 1 && status & StatusBit.seenReply == 0 {
+                c.pointee.status |= StatusBit.seenReply
+                c.pointee.eventMask |= EventBit.reply
+            }
+            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
             return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                            state: fw, reason: why)
         case .invalid(let why):
@@ -201,13 +215,7 @@ struct TrackerCore {
             c.pointee.status |= StatusBit.seenReply
             c.pointee.eventMask |= EventBit.reply
         }
-        if action == .acceptAndKill {
-            counters.killedByRST &+= 1
-            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
-            destroy(idx, now: now, expired: false)
-        } else if c.pointee.eventMask != 0 {
-            deliverEvents(idx, now: now)
-        }
+        if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
         return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                        state: fw)
     }
