@@ -39,6 +39,8 @@ struct TrackerCore {
     @usableFromInline var defrag = Defragmenter()
     /// Per packet: checksums apply (PRE_ROUTING and not validated by hardware).
     @usableFromInline var checksumWanted = true
+    /// Where batch warming stores its loads (keeps them from being optimised away).
+    @usableFromInline var batchSink: UInt64 = 0
 
     init(configuration: TrackerConfiguration, seed: UInt64) {
         config = configuration
