@@ -349,7 +349,7 @@ struct TrackerCore {
             key.sport = b.u16(o)
             key.dport = b.u16(o &+ 2)
         case 1, 58:
-            guard len >= 8 else { return p.proto == 1 ? .icmpShort : .truncatedL4Header }
+            guard len >= 8 else { return .truncatedL4Header }
             key.dport = UInt16(b.u8(o)) << 8 | UInt16(b.u8(o &+ 1))
             key.sport = b.u16(o &+ 4)
         case 47:
