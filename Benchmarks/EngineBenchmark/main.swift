@@ -129,5 +129,6 @@ func lifecycles(count: Int) {
 
 let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 print("Connection stride \(Tracker.connectionStride) bytes")
-for f in sizes.isEmpty ? [1000, 100_000, 1_000_000] : sizes { established(flows: f, rounds: max(5, 5_000_000 / f)) }
+let roundsEnv = getenv("ROUNDS").flatMap { Int(String(cString: $0)) }
+for f in sizes.isEmpty ? [1000, 100_000, 1_000_000] : sizes { established(flows: f, rounds: roundsEnv ?? max(5, 5_000_000 / f)) }
 if getenv("NO_LIFECYCLE") == nil { lifecycles(count: 2_000_000) }

@@ -4,9 +4,10 @@
 /// parallelism) instead of being paid one after another.
 extension TrackerCore {
     /// Touches the memory `process` will need for this packet; returns a value to sink so
-    /// the loads are not optimised away. Never changes state.
+    /// the loads are not optimised away. Never changes state (`mutating` only so that it
+    /// runs in place: calling a non-mutating method through the pointer copies the core).
     @inline(__always)
-    func warm(_ packet: UnsafeRawBufferPointer, zone: UInt16) -> UInt64 {
+    mutating func warm(_ packet: UnsafeRawBufferPointer, zone: UInt16) -> UInt64 {
         let b = Bytes(packet)
         var p = L3Packet()
         guard parseL3(b, into: &p) == .none, !p.isFragment else { return 0 }
