@@ -12,5 +12,12 @@ let package = Package(
             .product(name: "ConntrackKernel", package: "swift-conntrack"),
             .product(name: "Conntrack", package: "swift-conntrack"),
         ]),
+        // Allocation counting by interposing malloc (engine benchmark only).
+        .target(name: "MallocCounter"),
+        .executableTarget(name: "engine-bench", dependencies: [
+            "MallocCounter",
+            .product(name: "ConntrackEngine", package: "swift-conntrack"),
+            .product(name: "Conntrack", package: "swift-conntrack"),
+        ]),
     ]
 )
