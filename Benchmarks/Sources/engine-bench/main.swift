@@ -53,8 +53,11 @@ let server: UInt32 = 0xc0a8_0001
     (0x0a00_0000 | UInt32(i / 60000), UInt16(1024 + i % 60000))
 }
 
-var metadata = PacketMetadata()
-metadata.checksumVerified = getenv("SOFTWARE_CHECKSUM") == nil
+func makeMetadata() -> PacketMetadata {
+    var m = PacketMetadata()
+    m.checksumVerified = getenv("SOFTWARE_CHECKSUM") == nil
+    return m
+}
 
 func makeTracker(capacity: Int) -> Tracker {
     var config = TrackerConfiguration()
@@ -63,6 +66,7 @@ func makeTracker(capacity: Int) -> Tracker {
 }
 
 func runEstablished(flows n: Int, packets m: Int) {
+    let metadata = makeMetadata()
     let heapBefore = mc_heap_in_use()
     let tracker = makeTracker(capacity: n + n / 4)
     let buf = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
@@ -113,6 +117,7 @@ func runEstablished(flows n: Int, packets m: Int) {
 }
 
 func runLifecycle(connections n: Int) {
+    let metadata = makeMetadata()
     let tracker = makeTracker(capacity: n + n / 4)
     let perConn = 9
     let sizes = [40, 40, 40, 41, 40, 40, 40, 40, 40]
