@@ -17,21 +17,27 @@ let package = Package(
     ],
     targets: [
         .target(name: "Conntrack"),
-        .target(name: "Netlink"),
+        // libc calls the Glibc module does not expose (setns, gettid).
+        .target(name: "CConntrackShims"),
+        .target(name: "Netlink", dependencies: ["CConntrackShims"]),
         .target(name: "ConntrackKernel", dependencies: ["Conntrack", "Netlink"]),
         .target(name: "ConntrackEngine", dependencies: ["Conntrack"]),
         .target(name: "PacketCapture"),
+        // Test and benchmark support: packet construction and network-namespace helpers.
+        .target(name: "PacketBuilder", dependencies: ["Conntrack"]),
+        .target(name: "ConntrackTestSupport", dependencies: ["CConntrackShims"]),
         .target(
             name: "ConntrackTool",
             dependencies: ["Conntrack", "ConntrackKernel", "ConntrackEngine", "PacketCapture"]
         ),
         .executableTarget(name: "conntrack", dependencies: ["ConntrackTool"]),
 
-        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack"]),
+        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "PacketBuilder"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
-        .testTarget(name: "ConntrackKernelTests", dependencies: ["ConntrackKernel", "Netlink", "Conntrack"]),
+        .testTarget(name: "ConntrackKernelTests", dependencies: ["ConntrackKernel", "Netlink", "Conntrack", "ConntrackTestSupport"]),
         .testTarget(name: "ConntrackEngineTests", dependencies: ["ConntrackEngine", "Conntrack", "PacketCapture"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
+        .testTarget(name: "PacketBuilderTests", dependencies: ["PacketBuilder", "ConntrackTestSupport"]),
         .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack"]),
     ]
 )
