@@ -156,11 +156,14 @@ public final class ConntrackClient {
     /// Updates an existing entry (`IPCTNL_MSG_CT_NEW` without create flags): timeout,
     /// mark (with `markMask`: new = (old & ~mask) ^ mark), status bits (set only),
     /// protocol info, labels, helper, sequence adjustment, synproxy.
-    /// - Parameter family: `nfgen_family` to send (the flow's own family by default).
+    /// - Parameters:
+    ///   - family: `nfgen_family` to send (the flow's own family by default).
     /// - Throws: `ConntrackError` (`ENOENT`, `EBUSY` for illegal status changes, `EPERM`...).
-    public func update(_ flow: Flow, family: AddressFamily? = nil) throws {
+    ///   - includeReply: also send `CTA_TUPLE_REPLY` (conntrack-tools' `-U` sends only
+    ///     the original tuple; the kernel looks the entry up by the original tuple first).
+    public func update(_ flow: Flow, family: AddressFamily? = nil, includeReply: Bool = true) throws {
         let seq = begin(CT.subsysConntrack, CT.new, flags: .ack, family: (family ?? flow.family).rawValue)
-        builder.putFlow(flow)
+        builder.putFlow(flow, includeReply: includeReply)
         try runAck("update", sequence: seq)
     }
 
@@ -201,15 +204,7 @@ public final class ConntrackClient {
         let seq = begin(CT.subsysConntrack, CT.getStats, flags: .ack, family: 0)
         var result: GlobalStatistics? = nil
         try run("statistics", sequence: seq, isDump: false) { _, _, attrs in
-            var s = GlobalStatistics(entries: 0)
-            for a in Attributes(attrs) {
-                switch a.type {
-                case CT.statsGlobalEntries: s.entries = a.be32 ?? 0
-                case CT.statsGlobalMaxEntries: s.maxEntries = a.be32
-                default: break
-                }
-            }
-            result = s
+            result = GlobalStatistics.decode(attributes: attrs)
             return true
         }
         guard let result else { throw ConntrackError(errno: EBADMSG, operation: "statistics", fromKernel: false) }
@@ -222,14 +217,7 @@ public final class ConntrackClient {
         let seq = begin(CT.subsysConntrack, CT.getStatsCPU, flags: .dump, family: 0)
         var out: [CPUStatistics] = []
         try run("cpu statistics", sequence: seq, isDump: true) { h, _, attrs in
-            var s = CPUStatistics(cpu: h.resourceID)
-            for a in Attributes(attrs) {
-                let i = Int(a.type) - 1
-                guard i >= 0, let v = a.be32 else { continue }
-                while s.counters.count <= i { s.counters.append(nil) }
-                s.counters[i] = v
-            }
-            out.append(s)
+            out.append(CPUStatistics.decode(attributes: attrs, cpu: h.resourceID))
             return true
         }
         return out
@@ -259,5 +247,35 @@ extension Flow {
         var f = self
         if let s = f.status { f.status = s.union(.confirmed) }
         return f
+    }
+}
+
+extension GlobalStatistics {
+    /// Decodes `CTA_STATS_GLOBAL_*`.
+    static func decode(attributes: UnsafeRawBufferPointer) -> GlobalStatistics {
+        var s = GlobalStatistics(entries: 0)
+        for a in Attributes(attributes) {
+            switch a.type {
+            case CT.statsGlobalEntries: s.entries = a.be32 ?? 0
+            case CT.statsGlobalMaxEntries: s.maxEntries = a.be32
+            default: break
+            }
+        }
+        return s
+    }
+}
+
+extension CPUStatistics {
+    /// Decodes `CTA_STATS_*` (attribute n is counter n-1; absent ones stay nil,
+    /// unknown newer ones are kept at their index).
+    static func decode(attributes: UnsafeRawBufferPointer, cpu: UInt16) -> CPUStatistics {
+        var s = CPUStatistics(cpu: cpu)
+        for a in Attributes(attributes) {
+            let i = Int(a.type) - 1
+            guard i >= 0, i < 64, let v = a.be32 else { continue }
+            while s.counters.count <= i { s.counters.append(nil) }
+            s.counters[i] = v
+        }
+        return s
     }
 }
