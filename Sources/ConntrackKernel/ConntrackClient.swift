@@ -30,6 +30,9 @@ public struct CreateFlags: OptionSet, Sendable, Hashable {
 public final class ConntrackClient {
     let socket: NetlinkSocket
     var builder = MessageBuilder(capacity: 512)
+    /// Set while a request is in flight: a request made from inside a dump's body on
+    /// the same client would consume (and drop) the dump's own replies.
+    var busy = false
 
     /// Opens a `NETLINK_NETFILTER` socket.
     /// - Parameters:
@@ -66,6 +69,9 @@ public final class ConntrackClient {
     func run(_ operation: String, sequence: UInt32, isDump: Bool,
              _ body: (_ header: NetfilterHeader, _ message: NetlinkMessage, _ attributes: UnsafeRawBufferPointer) throws -> Bool) throws {
         builder.endMessage()
+        precondition(!busy, "ConntrackClient: \(operation) called from inside another request's body; use a second client")
+        busy = true
+        defer { busy = false }
         try mapErrors(operation) {
             try socket.request(builder.bytes, sequence: sequence, operation: operation, isDump: isDump) { m in
                 guard m.payload.count >= CT.nfgenmsgSize else { return false }
@@ -186,7 +192,24 @@ public final class ConntrackClient {
     /// `family` and flushes **every** family (`ctnetlink_del_conntrack` uses
     /// `AF_UNSPEC` unless `nfgen_version` is non-zero). Pass `version: 1` for a flush
     /// that really honours `family`.
+    ///
+    /// The kernel's flush understands mark and status filters only (it refuses
+    /// `CTA_FILTER` and ignores `CTA_ZONE`), so a filter with a zone or tuple fields is
+    /// carried out as a filtered dump followed by one delete (with `CTA_ID`) per match;
+    /// entries that vanish in between are skipped.
     public func flush(family: AddressFamily? = nil, filter: KernelFilter? = nil, version: UInt8 = 0) throws {
+        if let filter, filter.zone != nil || !(filter.original?.isEmpty ?? true) || !(filter.reply?.isEmpty ?? true) {
+            var victims: [Flow] = []
+            try dump(family: family, filter: filter) { victims.append($0) }
+            for v in victims {
+                do {
+                    try delete(original: v.original, zone: v.zone, id: v.id, family: v.family)
+                } catch let e as ConntrackError where e.errno == ENOENT {
+                    continue
+                }
+            }
+            return
+        }
         let seq = begin(CT.subsysConntrack, CT.delete, flags: .ack, family: family?.rawValue ?? 0, version: version)
         if let filter { builder.putFilter(filter, family: family) }
         try runAck("flush", sequence: seq)
