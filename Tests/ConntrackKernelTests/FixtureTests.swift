@@ -232,6 +232,31 @@ final class FixtureTests: XCTestCase {
         XCTAssertEqual(destroy?.flow.id, 3_377_998_357)
     }
 
+    /// Random byte flips in real kernel output: decoding must never crash or hang.
+    func testMutatedKernelBytesNeverCrashTheDecoder() {
+        var rng = SystemRandomNumberGenerator()
+        let sources = [Fixtures.listDumpReply, Fixtures.eventNew, Fixtures.eventDestroy, Fixtures.statsCPUReply]
+        var decoded = 0
+        for _ in 0..<3000 {
+            var bytes = sources[Int.random(in: 0..<sources.count, using: &rng)]
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            bytes.withUnsafeBytes { raw in
+                var it = MessageIterator(raw)
+                while let m = it.next() {
+                    guard m.payload.count >= 4 else { continue }
+                    let attrs = UnsafeRawBufferPointer(rebasing: m.payload[4...])
+                    if Flow.decode(attributes: attrs) != nil { decoded += 1 }
+                    _ = Expectation.decode(attributes: attrs)
+                    _ = EventSubscription.decode(m, time: 0)
+                    _ = CPUStatistics.decode(attributes: attrs, cpu: 0)
+                }
+            }
+        }
+        XCTAssertGreaterThan(decoded, 0)
+    }
+
     func testTruncatedAndGarbledMessagesAreRejectedNotFatal() {
         let full = Fixtures.listDumpReply
         // Every truncation of the first message's attributes decodes or is refused; none crash.
