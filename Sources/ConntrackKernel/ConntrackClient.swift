@@ -50,6 +50,9 @@ public final class ConntrackClient {
     /// The socket's netlink port id: events caused by this client carry it (`Event.portID`).
     public var portID: UInt32 { socket.portID }
 
+    /// Datagrams and bytes received so far on this client's socket.
+    public var received: (datagrams: Int, bytes: Int) { (socket.datagramsReceived, socket.bytesReceived) }
+
     /// Messages skipped so far because they could not be decoded.
     public var malformedMessages: Int { socket.malformedMessages }
 

@@ -62,6 +62,7 @@ final class DumpBenchmark: KernelTestCase {
             var markSum: UInt64 = 0
             let m0 = counter?() ?? 0
             let u0 = cpuTimes()
+            let r0 = bigClient.received
             t0 = Date()
             try bigClient.dump { f in
                 seen += 1
@@ -70,6 +71,9 @@ final class DumpBenchmark: KernelTestCase {
             let dumpTime = Date().timeIntervalSince(t0)
             let allocs = (counter?() ?? 0) - m0
             let u1 = cpuTimes()
+            let r1 = bigClient.received
+            let dg = r1.datagrams - r0.datagrams
+            print("BENCH dump round \(round) datagrams: \(dg), \((r1.bytes - r0.bytes) / max(dg, 1)) bytes each on average")
             print("BENCH dump round \(round) cpu: user \(String(format: "%.3f", u1.user - u0.user)) s (decode + syscalls' user side), system \(String(format: "%.3f", u1.system - u0.system)) s (kernel building the dump)")
             print("BENCH dump round \(round): \(seen) entries (table \(count)) in \(String(format: "%.3f", dumpTime)) s"
                   + " = \(String(format: "%.0f", Double(seen) / dumpTime)) entries/s; mallocs during dump: \(counter == nil ? "n/a" : String(allocs))"
