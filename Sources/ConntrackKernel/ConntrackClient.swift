@@ -196,23 +196,35 @@ public final class ConntrackClient {
     /// `AF_UNSPEC` unless `nfgen_version` is non-zero). Pass `version: 1` for a flush
     /// that really honours `family`.
     ///
-    /// The kernel's flush understands mark and status filters only (it refuses
-    /// `CTA_FILTER` and ignores `CTA_ZONE`), so a filter with a zone or tuple fields is
-    /// carried out as a filtered dump followed by one delete (with `CTA_ID`) per match;
-    /// entries that vanish in between are skipped.
+    /// Tuple filters (`CTA_FILTER`) are sent to the kernel (Linux 6.18 flushes by them);
+    /// a kernel that refuses them (EOPNOTSUPP, e.g. 6.1) and any filter with a zone
+    /// (which a kernel's flush may silently ignore, removing every zone) are carried out
+    /// as a filtered dump followed by one delete (with `CTA_ID`) per match; entries that
+    /// vanish in between are skipped.
     public func flush(family: AddressFamily? = nil, filter: KernelFilter? = nil, version: UInt8 = 0) throws {
-        if let filter, filter.zone != nil || !(filter.original?.isEmpty ?? true) || !(filter.reply?.isEmpty ?? true) {
-            var victims: [Flow] = []
-            try dump(family: family, filter: filter) { victims.append($0) }
-            for v in victims {
-                do {
-                    try delete(original: v.original, zone: v.zone, id: v.id, family: v.family)
-                } catch let e as ConntrackError where e.errno == ENOENT {
-                    continue
-                }
-            }
-            return
+        if let filter, filter.zone != nil {
+            return try flushByDump(family: family, filter: filter)
         }
+        do {
+            try kernelFlush(family: family, filter: filter, version: version)
+        } catch let e as ConntrackError where e.errno == EOPNOTSUPP && filter.map(\.hasTupleFilter) == true {
+            try flushByDump(family: family, filter: filter!)
+        }
+    }
+
+    func flushByDump(family: AddressFamily?, filter: KernelFilter) throws {
+        var victims: [Flow] = []
+        try dump(family: family, filter: filter) { victims.append($0) }
+        for v in victims {
+            do {
+                try delete(original: v.original, zone: v.zone, id: v.id, family: v.family)
+            } catch let e as ConntrackError where e.errno == ENOENT {
+                continue
+            }
+        }
+    }
+
+    func kernelFlush(family: AddressFamily?, filter: KernelFilter?, version: UInt8) throws {
         let seq = begin(CT.subsysConntrack, CT.delete, flags: .ack, family: family?.rawValue ?? 0, version: version)
         if let filter { builder.putFilter(filter, family: family) }
         try runAck("flush", sequence: seq)
