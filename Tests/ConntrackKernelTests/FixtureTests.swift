@@ -232,10 +232,38 @@ final class FixtureTests: XCTestCase {
         XCTAssertEqual(destroy?.flow.id, 3_377_998_357)
     }
 
+    func testExpectationDumpDecodesLikeConntrackTools() {
+        // 296 proto=6 src=10.50.0.2 dst=10.50.0.1 sport=0 dport=5001 mask-src=255.255.255.255
+        //   mask-dst=255.255.255.255 sport=0 dport=65535 master-src=10.50.0.1 master-dst=10.50.0.2
+        //   sport=40000 dport=21 class=0 helper=ftp
+        let c = IPAddress("10.50.0.1")!, s = IPAddress("10.50.0.2")!
+        let decoded: [Expectation] = Fixtures.expectationDumpReply.withUnsafeBytes { raw in
+            var out: [Expectation] = []
+            var it = MessageIterator(raw)
+            while let m = it.next() {
+                XCTAssertEqual(m.type, 0x0200)   // IPCTNL_MSG_EXP_NEW in subsystem CTNETLINK_EXP
+                if let e = Expectation.decode(attributes: UnsafeRawBufferPointer(rebasing: m.payload[4...])) { out.append(e) }
+            }
+            return out
+        }
+        XCTAssertEqual(decoded.count, 1)
+        let e = decoded[0]
+        XCTAssertEqual(e.timeout, 296)
+        XCTAssertEqual(e.tuple, Tuple(source: s, destination: c, protocol: IPProtocol.tcp, sourcePort: 0, destinationPort: 5001))
+        XCTAssertEqual(e.mask.source, IPAddress(ipv4: 0xffff_ffff))
+        XCTAssertEqual(e.mask.destination, IPAddress(ipv4: 0xffff_ffff))
+        XCTAssertEqual(e.mask.sourcePort, 0)
+        XCTAssertEqual(e.mask.destinationPort, 65535)
+        XCTAssertEqual(e.master, Tuple(source: c, destination: s, protocol: IPProtocol.tcp, sourcePort: 40000, destinationPort: 21))
+        XCTAssertEqual(e.expectClass, 0)
+        XCTAssertEqual(e.helper, "ftp")
+    }
+
     /// Random byte flips in real kernel output: decoding must never crash or hang.
     func testMutatedKernelBytesNeverCrashTheDecoder() {
         var rng = SystemRandomNumberGenerator()
-        let sources = [Fixtures.listDumpReply, Fixtures.eventNew, Fixtures.eventDestroy, Fixtures.statsCPUReply]
+        let sources = [Fixtures.listDumpReply, Fixtures.eventNew, Fixtures.eventDestroy, Fixtures.statsCPUReply,
+                       Fixtures.expectationDumpReply]
         var decoded = 0
         for _ in 0..<3000 {
             var bytes = sources[Int.random(in: 0..<sources.count, using: &rng)]
