@@ -41,6 +41,8 @@ public struct EngineCounters: Hashable, Sendable {
     public var reassembled: UInt64 = 0
     public var fragmentQueuesExpired: UInt64 = 0
     public var fragmentQueuesEvicted: UInt64 = 0
+    /// Packets the IP layer drops before conntrack (bad IPv4 header checksum).
+    public var droppedBeforeConntrack: UInt64 = 0
     /// Events dropped because the queue was full.
     public var eventsLost: UInt64 = 0
     /// Count per `InvalidReason` raw value.

@@ -91,6 +91,12 @@ struct TrackerCore {
         var p = L3Packet()
         let r = parseL3(b, into: &p)
         if r != .none { return reject(r) }
+        if p.family == 2 && checksumWanted && !Checksum.verifyPlain(b, 0, p.l4Offset) {
+            // ip_rcv_core drops it: conntrack never sees the packet.
+            counters.droppedBeforeConntrack &+= 1
+            counters.reasons[Int(InvalidReason.badIPChecksum.rawValue)] &+= 1
+            return Verdict(state: .invalid, reason: .badIPChecksum, dropped: true)
+        }
         if p.isFragment { return processFragment(b, p, now: now, metadata: metadata) }
         return track(b, p, now: now, metadata: metadata)
     }

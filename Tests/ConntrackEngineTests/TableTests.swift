@@ -205,6 +205,19 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(h.tracker.statistics["invalid"], 4)
     }
 
+    func testBadIPv4HeaderChecksumIsDroppedBeforeConntrack() {
+        let h = Harness()
+        var ip = IPOptions()
+        ip.headerChecksum = .corrupt
+        let v = h.send(PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, ip: ip))
+        XCTAssertEqual(v.reason, .badIPChecksum)
+        XCTAssertTrue(v.dropped)
+        XCTAssertEqual(h.tracker.statistics["invalid"], 0, "the IP layer drops it; conntrack counts nothing")
+        XCTAssertEqual(h.tracker.count, 0)
+        XCTAssertEqual(h.send(PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, ip: ip),
+                              PacketMetadata(hook: .localOut)).state, .new)
+    }
+
     func testTrailingBytesBeyondTotalLengthAreIgnored() {
         let h = Harness { $0.accounting = true }
         let p = PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, payload: [1]) + [0, 0, 0, 0]
