@@ -145,6 +145,15 @@ public final class Tracker {
         for x in e { body(x) }
     }
 
+    /// Deletes one entry (DESTROY event), like `conntrack -D`. Returns false if the slot is free.
+    @discardableResult
+    public func delete(_ handle: ConnectionHandle, now: UInt64) -> Bool {
+        let i = Int(handle.index)
+        guard i < core.pointee.table.slabHigh, core.pointee.table.slab[i].flags & ConnFlag.inUse != 0 else { return false }
+        core.pointee.destroy(i, now: now, expired: false)
+        return true
+    }
+
     /// Deletes every entry (DESTROY events), like `conntrack -F`.
     public func flush(now: UInt64) {
         for i in 0..<core.pointee.table.slabHigh where core.pointee.table.slab[i].flags & ConnFlag.inUse != 0 {

@@ -179,6 +179,17 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(h.tracker.count, 0)
     }
 
+    func testDeleteOne() {
+        let h = Harness()
+        let v = h.send(udp(1))
+        h.send(udp(2))
+        _ = h.events
+        XCTAssertTrue(h.tracker.delete(v.connection!, now: h.now))
+        XCTAssertFalse(h.tracker.delete(v.connection!, now: h.now))
+        XCTAssertEqual(h.tracker.count, 1)
+        XCTAssertEqual(h.events.map(\.type), [.destroy])
+    }
+
     func testFlushDestroysAll() {
         let h = Harness()
         for p: UInt16 in 1...5 { h.send(udp(p)) }
