@@ -63,7 +63,7 @@ public final class Tracker {
         let warm = core.pointee.table.slabHigh > 16_384
         while start < packets.count {
             let end = min(start + 16, packets.count)
-            if warm { for i in start..<end { sink ^= core.pointee.warm(packets[i], zone: zone) } }
+            if warm { sink ^= core.pointee.warm(packets, start..<end, zone: zone) }
             for i in start..<end { verdicts[i] = core.pointee.process(packets[i], now: now[i], metadata: metadata) }
             start = end
         }
