@@ -213,7 +213,9 @@ struct TrackerCore {
             return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                            state: fw, reason: why)
         case .invalid(let why):
-            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
+            // The packet leaves without a conntrack, so nothing is delivered now: events a
+            // tracker cached before rejecting (SCTP, chunk by chunk) go out with the next
+            // accepted packet, merged, like the kernel's ecache.
             return reject(why)
         case .reopen:
             counters.reopened &+= 1
