@@ -81,7 +81,7 @@ func writeFile(_ path: String, _ bytes: [UInt8]) {
 
 /// Runs a program, returns (status, stdout, stderr).
 @discardableResult
-func run(_ args: [String], timeout: TimeInterval = 60) -> (status: Int32, out: String, err: String) {
+func runCommand(_ args: [String], timeout: TimeInterval = 60) -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
