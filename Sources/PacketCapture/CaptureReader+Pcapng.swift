@@ -89,7 +89,7 @@ extension CaptureReader {
             let snap = interfaces[0].snapLength
             if snap != 0 { capturedLength = min(capturedLength, Int(snap)) }
             packetCount += 1
-            return .packet(CapturedPacket(timestamp: 0, linkType: interfaces[0].linkType, interfaceIndex: 0,
+            return .packet(CapturedPacket(timestamp: 0, linkType: clocks[0].linkType, interfaceIndex: 0,
                                           originalLength: originalLength,
                                           bytes: UnsafeRawBufferPointer(start: body + 4, count: capturedLength),
                                           offset: offset))
@@ -122,12 +122,12 @@ extension CaptureReader {
     @inline(__always)
     private func packet(interface: Int, units: UInt64, originalLength: Int,
                         bytes: UnsafeRawBufferPointer, offset: UInt64) -> CapturedPacket {
-        let i = interfaces[interface]
-        var ts = i.timestampResolution.nanoseconds(units)
-        if i.timestampOffset != 0 {
-            let (shift, o1) = i.timestampOffset.multipliedReportingOverflow(by: 1_000_000_000)
+        let i = clocks[interface]
+        var ts = i.nanoseconds(units)
+        if i.offset != 0 {
+            let (shift, o1) = i.offset.multipliedReportingOverflow(by: 1_000_000_000)
             let (sum, o2) = ts.addingReportingOverflow(shift)
-            ts = o1 || o2 ? (i.timestampOffset < 0 ? Int64.min : Int64.max) : sum
+            ts = o1 || o2 ? (i.offset < 0 ? Int64.min : Int64.max) : sum
         }
         packetCount += 1
         return CapturedPacket(timestamp: ts, linkType: i.linkType, interfaceIndex: interface,

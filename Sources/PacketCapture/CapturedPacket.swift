@@ -106,3 +106,28 @@ public struct CaptureInterface: Hashable, Sendable {
         self.name = name
     }
 }
+
+/// The trivial part of a ``CaptureInterface`` the per-packet path reads.
+struct InterfaceClock {
+    var linkType: LinkType
+    var resolution: TimestampResolution
+    var offset: Int64
+    /// Nanoseconds per unit when that is a whole number (10^-0 ... 10^-9), else 0.
+    var multiplier: UInt64
+
+    init(_ i: CaptureInterface) {
+        linkType = i.linkType
+        resolution = i.timestampResolution
+        offset = i.timestampOffset
+        if case .decimal(let e) = resolution, e <= 9 { multiplier = powerOfTen(9 - Int(e)) } else { multiplier = 0 }
+    }
+
+    @inline(__always)
+    func nanoseconds(_ units: UInt64) -> Int64 {
+        if multiplier != 0 {
+            let (v, o) = units.multipliedReportingOverflow(by: multiplier)
+            if !o && v <= UInt64(Int64.max) { return Int64(v) }
+        }
+        return resolution.nanoseconds(units)
+    }
+}
