@@ -106,6 +106,10 @@ public final class CaptureReader {
         }
     }
 
+    /// Bytes currently allocated for the read buffer (it grows only for records larger than
+    /// itself, and only as far as the file truly has bytes).
+    public var bufferCapacity: Int { input.capacity }
+
     /// The next packet, or `nil` at a clean end of the stream.
     ///
     /// The packet's bytes stay valid until the next call. After an error, the reader

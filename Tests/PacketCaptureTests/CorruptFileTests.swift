@@ -131,6 +131,38 @@ final class CorruptFileTests: XCTestCase {
         XCTAssertEqual(readAll(bytes: b).error, .truncated(what: "packet record", offset: 24, needed: 0xff_ffff, available: b.count - 40))
     }
 
+    /// Lying length fields never make the reader allocate what the file does not have.
+    func testLyingLengthsDoNotGrowTheBuffer() throws {
+        var pcap = try smallPcap(order: .littleEndian)
+        pcap[24 + 8 ..< 24 + 12] = [0xf0, 0xff, 0xff, 0x00]   // 16 MiB - 16 claimed, ~100 bytes present
+        let path = temporaryPath("lying.pcap")
+        writeFile(path, pcap)
+        var reader = try CaptureReader(path: path)
+        let initial = reader.bufferCapacity
+        XCTAssertThrowsError(try reader.next())
+        XCTAssertEqual(reader.bufferCapacity, initial)
+
+        var ng = try smallPcapng(order: .littleEndian)
+        let epb = (Int(ng[4]) | Int(ng[5]) << 8) + (Int(ng[Int(ng[4]) + 4]) | Int(ng[Int(ng[4]) + 5]) << 8)
+        put32(&ng, epb + 4, 0x00ff_fff0)
+        writeFile(path, ng)
+        reader = try CaptureReader(path: path)
+        XCTAssertThrowsError(try reader.next())
+        XCTAssertEqual(reader.bufferCapacity, initial)
+
+        // A true 3 MB packet grows the buffer once, to about its size.
+        let big = [UInt8](repeating: 0x45, count: 3_000_000)
+        let w = try PcapWriter(path: path, linkType: .raw)
+        try w.write(timestamp: 0, bytes: big)
+        try w.write(timestamp: 1, bytes: big)
+        try w.close()
+        reader = try CaptureReader(path: path)
+        XCTAssertEqual(try reader.next()?.bytes.count, big.count)
+        XCTAssertEqual(try reader.next().map { Array($0.bytes) }, big)
+        XCTAssertNil(try reader.next())
+        XCTAssertLessThanOrEqual(reader.bufferCapacity, 2 * (big.count + 16))
+    }
+
     /// Little-endian helpers to patch a pcapng file written in little-endian order.
     func put32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
         for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }

@@ -31,10 +31,10 @@ final class ToolCaptureTests: XCTestCase {
             let lab = try NetworkLab()
             defer { lab.tearDown() }
             let specs: [(String, String, [String])] = [
-                ("tcpdump-micro", lab.a, ["tcpdump", "-i", "veth0", "-U", "-w"]),
-                ("tcpdump-nano", lab.b, ["tcpdump", "-i", "veth1", "--time-stamp-precision=nano", "-U", "-w"]),
-                ("tcpdump-any-sll2", lab.a, ["tcpdump", "-i", "any", "-U", "-w"]),
-                ("tcpdump-any-sll", lab.b, ["tcpdump", "-i", "any", "-y", "LINUX_SLL", "-U", "-w"]),
+                ("tcpdump-micro", lab.a, ["tcpdump", "-i", "veth0", "--immediate-mode", "-U", "-w"]),
+                ("tcpdump-nano", lab.b, ["tcpdump", "-i", "veth1", "--immediate-mode", "--time-stamp-precision=nano", "-U", "-w"]),
+                ("tcpdump-any-sll2", lab.a, ["tcpdump", "-i", "any", "--immediate-mode", "-U", "-w"]),
+                ("tcpdump-any-sll", lab.b, ["tcpdump", "-i", "any", "--immediate-mode", "-y", "LINUX_SLL", "-U", "-w"]),
                 ("tshark-pcap", lab.a, ["tshark", "-i", "veth0", "-F", "pcap", "-w"]),
                 ("tshark-pcapng", lab.b, ["tshark", "-i", "veth1", "-F", "pcapng", "-w"]),
                 ("dumpcap-two", lab.a, ["dumpcap", "-i", "veth0", "-i", "any", "-w"]),
@@ -56,7 +56,7 @@ final class ToolCaptureTests: XCTestCase {
                 _ = f.withUnsafeMutableBytes { send(fd, $0.baseAddress, $0.count, 0) }
             }
             close(fd)
-            usleep(500_000)
+            usleep(1_200_000)   // longer than libpcap's TPACKET_V3 block timeout
             for (name, c) in captures {
                 lab.stop(c)
                 files[name] = c.file
@@ -139,6 +139,28 @@ final class ToolCaptureTests: XCTestCase {
         XCTAssertEqual(reader.interfaces.map(\.linkType), [.ethernet, .linuxSLL])
         XCTAssertEqual(reader.interfaces.map(\.name), ["veth0", "any"])
         assertMatchesTshark(path, minimumFrames: 40)
+    }
+
+    /// A pcap streamed through a pipe by `tcpdump -r FILE -w -` reads like the file itself.
+    func testStreamFromTcpdumpPipe() throws {
+        let path = try file("tcpdump-nano")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["tcpdump", "--time-stamp-precision=nano", "-r", path, "-w", "-"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let reader = try CaptureReader(fileDescriptor: pipe.fileHandleForReading.fileDescriptor)
+        var streamed: [OwnedPacket] = []
+        while let packet = try reader.next() { streamed.append(OwnedPacket(packet)) }
+        p.waitUntilExit()
+        XCTAssertEqual(reader.format, .pcap(.nanoseconds))
+        let direct = readAll(path: path)
+        XCTAssertNil(direct.error)
+        XCTAssertGreaterThan(streamed.count, 20)
+        XCTAssertEqual(streamed.count, direct.packets.count)
+        XCTAssertTrue(streamed == direct.packets, "streamed packets differ from the file's")
     }
 
     /// Our writer in the other byte order: tshark must see exactly what it saw in the original.
