@@ -69,6 +69,11 @@ public final class PcapngWriter {
                              timestampOffset: Int64 = 0) throws(CaptureError) -> Int {
         precondition(!closed, "PcapngWriter used after close()")
         guard linkType.rawValue <= 0xffff else { throw .invalidArgument("link type \(linkType.rawValue) does not fit pcapng") }
+        switch timestampResolution {
+        case .decimal(let e) where e > 19, .binary(let e) where e > 63:
+            throw .invalidArgument("timestamp resolution \(timestampResolution) is finer than 64-bit counts allow")
+        default: break
+        }
         var options = optionLength(name)
         if timestampResolution != .microseconds { options += 8 }
         if timestampOffset != 0 { options += 12 }

@@ -26,7 +26,8 @@ public enum TimestampResolution: Hashable, Sendable, CustomStringConvertible {
             let (v, o) = units.multipliedReportingOverflow(by: powerOfTen(9 - Int(e)))
             return o || v > UInt64(Int64.max) ? Int64.max : Int64(v)
         case .decimal(let e):
-            return Int64(units / powerOfTen(Int(e) - 9))   // e <= 19 (checked when read)
+            // 10^-29 s and finer: every 64-bit count is below one nanosecond.
+            return e > 28 ? 0 : Int64(units / powerOfTen(Int(e) - 9))
         case .binary(let e):
             let shift = UInt64(e)
             let seconds = e >= 64 ? 0 : units >> shift
