@@ -48,7 +48,6 @@ public final class CaptureReader {
     var input: InputBuffer
     var ownsDescriptor: Bool
     var swapped = false
-    var closed = false
     // pcap only
     var pcapFractionScale: Int64 = 1000
 
