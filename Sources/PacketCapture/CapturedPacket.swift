@@ -31,3 +31,20 @@ public struct CapturedPacket {
         self.offset = offset
     }
 }
+
+extension CapturedPacket {
+    /// Where the IPv4 / IPv6 packet starts in ``bytes``, or why there is none
+    /// (``LinkLayer/networkLayer(linkType:frame:)`` applied to this packet).
+    @inlinable
+    public var networkLayer: NetworkLayer {
+        LinkLayer.networkLayer(linkType: linkType, frame: bytes)
+    }
+
+    /// The bytes from the IP header on, or `nil` for a frame that carries no IP.
+    /// Valid as long as ``bytes`` is.
+    @inlinable
+    public var ipPacket: UnsafeRawBufferPointer? {
+        guard let offset = networkLayer.offset else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset...])
+    }
+}

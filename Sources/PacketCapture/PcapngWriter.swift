@@ -144,6 +144,12 @@ public final class PcapngWriter {
         try output.u32(length)
     }
 
+    /// Appends a packet read from another capture on interface `interface` of this writer.
+    public func write(_ packet: CapturedPacket, interface: Int) throws(CaptureError) {
+        try write(interface: interface, timestamp: packet.timestamp, bytes: packet.bytes,
+                  originalLength: packet.originalLength)
+    }
+
     /// Appends an enhanced packet block from a byte array.
     public func write(interface: Int, timestamp: Int64, bytes: [UInt8], originalLength: Int? = nil) throws(CaptureError) {
         try bytes.withUnsafeBytes { b in

@@ -77,6 +77,19 @@ final class LinkLayerTests: XCTestCase {
         XCTAssertEqual(locate(.null, [2, 0, 0]), .notIP(.truncated))
     }
 
+    func testPacketConveniences() {
+        let frame = ethernet(v4, type: 0x0800, tags: [(0x8100, 9)])
+        frame.withUnsafeBytes { b in
+            let p = CapturedPacket(timestamp: 0, linkType: .ethernet, interfaceIndex: 0, originalLength: b.count, bytes: b, offset: 0)
+            XCTAssertEqual(p.networkLayer, .ipv4(offset: 18))
+            XCTAssertEqual(p.ipPacket.map(Array.init), v4)
+        }
+        [UInt8]([8, 6]).withUnsafeBytes { b in
+            let p = CapturedPacket(timestamp: 0, linkType: .ethernet, interfaceIndex: 0, originalLength: 2, bytes: b, offset: 0)
+            XCTAssertNil(p.ipPacket)
+        }
+    }
+
     func testUnsupportedLinkType() {
         XCTAssertEqual(locate(LinkType(rawValue: 105), v4), .notIP(.unsupportedLinkType(LinkType(rawValue: 105))))
         XCTAssertEqual(LinkType(rawValue: 276).description, "LINUX_SLL2")

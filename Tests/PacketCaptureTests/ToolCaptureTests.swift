@@ -179,8 +179,8 @@ final class ToolCaptureTests: XCTestCase {
                     let i = reader.interfaces[ng.interfaces.count]
                     try ng.addInterface(linkType: i.linkType, snapLength: i.snapLength, name: i.name)
                 }
-                try ng.write(interface: p.interfaceIndex, timestamp: p.timestamp, bytes: p.bytes, originalLength: p.originalLength)
-                try pcap?.write(timestamp: p.timestamp, bytes: p.bytes, originalLength: p.originalLength)
+                try ng.write(p, interface: p.interfaceIndex)
+                try pcap?.write(p)
             }
             try ng.close()
             try pcap?.close()
