@@ -58,6 +58,7 @@ func readAll(bytes: [UInt8]) -> (packets: [OwnedPacket], error: CaptureError?) {
 private let tempDir: String = {
     let d = NSTemporaryDirectory() + "pcaptests-\(getpid())"
     try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: tempDir) }
     return d
 }()
 nonisolated(unsafe) private var tempCounter = 0
