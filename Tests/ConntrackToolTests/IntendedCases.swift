@@ -5,6 +5,12 @@ private let p = "conntrack v1.4.7 (conntrack-tools): "
 private let tryHelp = "Try `conntrack -h' or 'conntrack --help' for more information.\n"
 
 let intendedCases: [ParityCase] = [
+    // conntrack-tools byte-swaps SCTP vtags twice (on -I and on -o save); the kernel
+    // holds 11 << 24 for `--orig-vtag 11` given to the real tool, and we print that.
+    ParityCase(args: words("-L -o save -p sctp"), mode: .readOnly,
+               setup: .custom("-I -p sctp -s 10.99.1.5 -d 10.99.2.5 --sport 1000 --dport 2000 --state ESTABLISHED --orig-vtag 11 --reply-vtag 12 -t 1000\n"),
+               intended: .init(status: 0, stdout: "-A -t 999 -u UNSET -s 10.99.1.5 -d 10.99.2.5 -r 10.99.2.5 -q 10.99.1.5 -p sctp --sport 1000 --dport 2000 --reply-port-src 2000 --reply-port-dst 1000 --state ESTABLISHED --orig-vtag 184549376 --reply-vtag 201326592\n",
+                               stderr: p + "1 flow entries have been shown.\n")),
     // 13.5: unknown SCTP state crashes the original; we report it.
     ParityCase(args: words("-L -p sctp --state FOO"), mode: .readOnly, setup: .empty,
                intended: .init(status: 2, stdout: "", stderr: p + "unknown SCTP state `FOO'\n" + tryHelp)),
