@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ConntrackKernel", targets: ["ConntrackKernel"]),
         .library(name: "ConntrackEngine", targets: ["ConntrackEngine"]),
         .library(name: "PacketCapture", targets: ["PacketCapture"]),
+        .library(name: "PacketBuilder", targets: ["PacketBuilder"]),
         .executable(name: "conntrack", targets: ["conntrack"]),
     ],
     targets: [
@@ -35,7 +36,7 @@ let package = Package(
         .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "PacketBuilder"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "ConntrackKernelTests", dependencies: ["ConntrackKernel", "Netlink", "Conntrack", "ConntrackTestSupport"]),
-        .testTarget(name: "ConntrackEngineTests", dependencies: ["ConntrackEngine", "Conntrack", "PacketCapture"]),
+        .testTarget(name: "ConntrackEngineTests", dependencies: ["ConntrackEngine", "Conntrack", "PacketCapture", "PacketBuilder"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "PacketBuilderTests", dependencies: ["PacketBuilder", "ConntrackTestSupport"]),
         .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack"]),
