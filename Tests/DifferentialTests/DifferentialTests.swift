@@ -1,9 +1,13 @@
+import Foundation
 import XCTest
 import ConntrackTestSupport
 
 /// The differential suite: every scenario runs through a router namespace whose kernel
 /// tracks it; the kernel's table and events are then compared with the userspace
 /// engine fed the very packets the router received.
+///
+/// `DIFF_ONLY=tcp.rst` (a name prefix) runs only matching scenarios;
+/// `DIFF_VERBOSE=1` prints the kernel's lines for each scenario.
 final class DifferentialTests: XCTestCase {
     nonisolated(unsafe) static var topology: Topology?
     nonisolated(unsafe) static var setupError: String?
@@ -29,13 +33,37 @@ final class DifferentialTests: XCTestCase {
         return t
     }
 
-    func testKernelSmoke() throws {
+    func testTCP() throws { try runScenarios(TCPScenarios.all) }
+    func testUDP() throws { try runScenarios(UDPScenarios.all) }
+    func testICMP() throws { try runScenarios(ICMPScenarios.all) }
+    func testSCTPGREGenericFragments() throws { try runScenarios(OtherScenarios.all) }
+
+    func runScenarios(_ scenarios: [Scenario], file: StaticString = #filePath, line: UInt = #line) throws {
         let topo = try topologyOrSkip()
-        for s in TCPScenarios.all {
-            let obs = try topo.observe(s)
-            print(s.name, obs.packets.count, obs.table.map(\.line), obs.events.map(\.line))
+        let only = ProcessInfo.processInfo.environment["DIFF_ONLY"]
+        let verbose = ProcessInfo.processInfo.environment["DIFF_VERBOSE"] != nil
+        for s in scenarios where only == nil || s.name.hasPrefix(only!) {
+            let obs: KernelObservation
+            do { obs = try topo.observe(s) } catch {
+                XCTFail("[\(s.name)] kernel run failed: \(error)", file: file, line: line)
+                continue
+            }
+            if verbose {
+                print("== \(s.name): \(obs.packets.count) packets")
+                for e in obs.table { print("   table: \(e.line)") }
+                for e in obs.events { print("   event: \(e.line)") }
+            }
+            if obs.packets.count != s.steps.reduce(0, { $0 + $1.packets.count }) {
+                XCTFail("[\(s.name)] R received \(obs.packets.count) packets, the scenario sent "
+                        + "\(s.steps.reduce(0, { $0 + $1.packets.count }))", file: file, line: line)
+            }
             if let expect = s.expect {
-                XCTAssertEqual(obs.table.map(\.summary).sorted(), expect.sorted(), s.name)
+                let got = obs.table.map(\.summary).sorted()
+                if got != expect.sorted() {
+                    XCTFail("[\(s.name)] the kernel did not do what the scenario claims: expected \(expect.sorted()), "
+                            + "kernel has \(got)\n" + obs.table.map { "  " + $0.line }.joined(separator: "\n"),
+                            file: file, line: line)
+                }
             }
         }
     }
