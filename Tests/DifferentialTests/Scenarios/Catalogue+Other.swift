@@ -82,7 +82,7 @@ enum OtherScenarios {
         Scenario("gre.v0_reply", expect: ["gre"], [greA(h), greB(h)]),
         Scenario("gre.v0_assured", expect: ["gre assured"], [greA(h), greB(h), greA(h)]),
         Scenario("gre.v1_pptp_call_id", expect: ["gre unreplied"], [greA(h, version: 1, callID: 0x1234)]),
-        Scenario("gre.v1_two_directions", expect: nil, [greA(h, version: 1, callID: 0x1234), greB(h, version: 1, callID: 0x5678)]),
+        Scenario("gre.v1_two_directions", expect: ["gre unreplied", "gre unreplied"], [greA(h, version: 1, callID: 0x1234), greB(h, version: 1, callID: 0x5678)]),
         Scenario("gre.v1_not_ppp", expect: [], [greA(h, version: 1, protocolType: 0x0800, callID: 0x1234)]),
         Scenario("gre.v0_v6", expect: ["gre"], [greA(h6), greB(h6)]),
 
@@ -92,7 +92,7 @@ enum OtherScenarios {
         Scenario("generic.proto253_unreplied", expect: ["unknown unreplied"], [.a(PacketBuilder.generic(from: h.a, to: h.b, protocol: 253))]),
         Scenario("generic.proto253_v6", expect: ["unknown"],
                  [.a(PacketBuilder.generic(from: h6.a, to: h6.b, protocol: 253)), .b(PacketBuilder.generic(from: h6.b, to: h6.a, protocol: 253))]),
-        Scenario("generic.dccp", expect: nil, [
+        Scenario("generic.dccp", expect: ["dccp"], [
             .a(PacketBuilder.generic(from: h.a, to: h.b, protocol: 33,
                                      payload: [0x9c, 0x40, 0x00, 0x50, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
                                                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])),
