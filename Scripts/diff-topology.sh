@@ -5,7 +5,9 @@
 #   A (veth a0) 10.77.1.2/24 fd77:1::2/64  <->  R (ra) 10.77.1.1 fd77:1::1
 #   B (veth b0) 10.77.2.2/24 fd77:2::2/64  <->  R (rb) 10.77.2.1 fd77:2::1
 #
-# Crafted traffic uses the routed ranges 10.88.1.0/24 / fd88:1::/64 ("behind A") and
+# Crafted traffic uses the routed ranges 10.88.1.0/24 / fd88:1::/64 ("behind A";
+# also 10.88.5.0/24, tracked in zone 5, and 10.88.6.0/24, whose connections get
+# `ct mark set 7`) and
 # 10.88.2.0/24 / fd88:2::/64 ("behind B"): R routes them to A and B, whose kernels
 # drop them silently (nft prerouting drop), so the end hosts never answer crafted
 # packets. Real traffic (ping, curl, nc) uses A's and B's own addresses.
@@ -69,6 +71,8 @@ ip -n "$A" -6 route add default via fd77:1::1
 ip -n "$B" route add default via 10.77.2.1
 ip -n "$B" -6 route add default via fd77:2::1
 ip -n "$R" route add 10.88.1.0/24 via 10.77.1.2
+ip -n "$R" route add 10.88.5.0/24 via 10.77.1.2
+ip -n "$R" route add 10.88.6.0/24 via 10.77.1.2
 ip -n "$R" route add 10.88.2.0/24 via 10.77.2.2
 ip -n "$R" -6 route add fd88:1::/64 via fd77:1::2
 ip -n "$R" -6 route add fd88:2::/64 via fd77:2::2
@@ -91,9 +95,16 @@ inr sysctl -qw net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_red
 inr sysctl -qw net.netfilter.nf_conntrack_acct=1
 inr nft -f - <<'NFT'
 table inet t {
+    # Zone 5 for the hosts 10.88.5.0/24 (both directions), like `ct zone set` templates.
+    chain raw {
+        type filter hook prerouting priority -300; policy accept;
+        ip saddr 10.88.5.0/24 ct zone set 5
+        ip daddr 10.88.5.0/24 ct zone set 5
+    }
     chain forwarding {
         type filter hook forward priority 0; policy accept;
         ct state invalid counter
+        ip saddr 10.88.6.0/24 ct mark set 7
     }
 }
 NFT

@@ -4,6 +4,8 @@ import PacketBuilder
 enum OtherScenarios {
     static let h = Hosts.v4()
     static let h6 = Hosts.v6()
+    static let zoned = Hosts(a: IPAddress("10.88.5.5")!, b: IPAddress("10.88.2.5")!)
+    static let marked = Hosts(a: IPAddress("10.88.6.5")!, b: IPAddress("10.88.2.5")!)
 
     static func sctpA(_ h: Hosts, vtag: UInt32, _ chunks: [SCTPChunk], checksum: ChecksumMode = .correct,
                       after ms: Int = Step.defaultDelayMs) -> Step {
@@ -100,6 +102,18 @@ enum OtherScenarios {
                                      payload: [0x00, 0x50, 0x9c, 0x40, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
                                                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])),
         ]),
+
+        // Zones and marks set by R's ruleset (diff-topology.sh): 10.88.5.0/24 in zone 5,
+        // connections from 10.88.6.0/24 get mark 7.
+        Scenario("zone.udp_reply", expect: ["udp"], [UDPTalk(zoned).o(), UDPTalk(zoned).r()]),
+        Scenario("zone.tcp_handshake", expect: ["tcp ESTABLISHED assured"], TCPTalk(zoned).handshake),
+        Scenario("zone.icmp_error_related", expect: ["udp unreplied"], [
+            .a(PacketBuilder.udp(from: zoned.a, 43000, to: zoned.b, 33434)),
+            .b(PacketBuilder.icmpError(from: zoned.b, to: zoned.a, type: 3, code: 3,
+                                       quoting: PacketBuilder.udp(from: zoned.a, 43000, to: zoned.b, 33434))),
+        ]),
+        Scenario("mark.tcp_handshake", expect: ["tcp ESTABLISHED assured"], TCPTalk(marked).handshake),
+        Scenario("mark.udp_unreplied", expect: ["udp unreplied"], [UDPTalk(marked).o()]),
 
         // Fragments: conntrack sees reassembled datagrams only.
         Scenario("frag.v4_udp", expect: ["udp unreplied"], [.a(fragments: PacketBuilder.fragment(bigUDP, payloadSize: 1200))]),
