@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ConntrackTestSupport
+import Conntrack
 
 /// The differential suite: every scenario runs through a router namespace whose kernel
 /// tracks it; the kernel's table and events are then compared with the userspace
@@ -37,6 +38,32 @@ final class DifferentialTests: XCTestCase {
     func testUDP() throws { try runScenarios(UDPScenarios.all) }
     func testICMP() throws { try runScenarios(ICMPScenarios.all) }
     func testSCTPGREGenericFragments() throws { try runScenarios(OtherScenarios.all) }
+
+    /// Real traffic (ping, HTTP, nc, UDP, an ICMP error, one invalid packet) captured
+    /// with tcpdump in R.
+    func testRealTraffic() throws {
+        let topo = try topologyOrSkip()
+        let obs = try topo.observeRealTraffic()
+        XCTAssertGreaterThan(obs.packets.count, 30, "tcpdump in R captured too little")
+        let summaries = obs.table.map(\.summary)
+        XCTAssertEqual(summaries.filter { $0 == "tcp TIME_WAIT assured" }.count, 3, "\(obs.table.map(\.line))")
+        XCTAssertTrue(summaries.contains("udp unreplied"), "port-unreachable flow missing: \(summaries)")
+        if ProcessInfo.processInfo.environment["DIFF_VERBOSE"] != nil {
+            for e in obs.table { print("   table: \(e.line)") }
+        }
+    }
+
+    /// The shipped sample capture is readable and holds the traffic it claims.
+    func testShippedSample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let packets = try readCapture(path: root.appendingPathComponent("Samples/sample.pcap").path)
+        XCTAssertGreaterThan(packets.count, 30)
+        let table = try KernelEntry.parseListing(String(contentsOf: root.appendingPathComponent("Samples/sample.conntrack.txt"),
+                                                        encoding: .utf8))
+        XCTAssertEqual(table.count, 7)
+        XCTAssertEqual(Set(table.map { IPProtocol.name($0.proto) }), ["tcp", "udp", "icmp", "icmpv6"])
+    }
 
     func runScenarios(_ scenarios: [Scenario], file: StaticString = #filePath, line: UInt = #line) throws {
         let topo = try topologyOrSkip()
