@@ -1,0 +1,216 @@
+/// The connection store: a slab of `Connection` structs addressed by 32-bit index, and an
+/// open-addressing index (linear probing, 8-byte slots: 32-bit hash tag | reference)
+/// through which each connection is reachable from its original and its reply tuple.
+///
+/// A slot holds `tag << 32 | (index << 1 | dir) + 1`; 0 is empty. The home slot of a
+/// key is `tag & mask`, so deletion can shift entries back without touching the slab.
+/// Memory is manual (no ARC on the packet path); `ConnectionTable` is owned by one
+/// `Tracker` and freed by it.
+@usableFromInline
+struct ConnectionTable {
+    @usableFromInline var slab: UnsafeMutablePointer<Connection>
+    @usableFromInline var slabCapacity: Int
+    /// Slots `0..<slabHigh` have been handed out at least once.
+    @usableFromInline var slabHigh: Int = 0
+    @usableFromInline var freeList: UnsafeMutablePointer<UInt32>
+    @usableFromInline var freeCount: Int = 0
+    /// Accounting extension per slab slot (allocated on first use).
+    @usableFromInline var counters: UnsafeMutablePointer<ConnCounters>?
+    /// Start timestamp per slab slot (allocated on first use).
+    @usableFromInline var startTimes: UnsafeMutablePointer<UInt64>?
+    @usableFromInline var slots: UnsafeMutablePointer<UInt64>
+    @usableFromInline var slotMask: Int
+    /// Occupied index slots (two per connection).
+    @usableFromInline var slotsUsed: Int = 0
+    /// Live connections.
+    @usableFromInline var count: Int = 0
+    @usableFromInline let seed: UInt64
+
+    init(seed: UInt64, initialCapacity: Int = 1024) {
+        self.seed = seed
+        slabCapacity = max(16, initialCapacity)
+        slab = .allocate(capacity: slabCapacity)
+        freeList = .allocate(capacity: slabCapacity)
+        var n = 64
+        while n < slabCapacity * 4 { n <<= 1 }
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: 0, count: n)
+        slotMask = n - 1
+    }
+
+    func deallocate() {
+        slab.deallocate()
+        freeList.deallocate()
+        slots.deallocate()
+        counters?.deallocate()
+        startTimes?.deallocate()
+    }
+
+    // MARK: slab
+
+    /// Takes a free slab slot (growing the slab if needed) and returns its index.
+    
+    mutating func allocateSlot() -> UInt32 {
+        if freeCount > 0 {
+            freeCount &-= 1
+            return freeList[freeCount]
+        }
+        if slabHigh == slabCapacity { growSlab() }
+        let i = slabHigh
+        (slab + i).initialize(to: Connection())
+        slabHigh &+= 1
+        return UInt32(truncatingIfNeeded: i)
+    }
+
+    
+    mutating func releaseSlot(_ i: UInt32) {
+        slab[Int(i)].flags = 0
+        freeList[freeCount] = i
+        freeCount &+= 1
+    }
+
+    @usableFromInline @inline(never)
+    mutating func growSlab() {
+        let newCap = slabCapacity * 2
+        let s = UnsafeMutablePointer<Connection>.allocate(capacity: newCap)
+        s.moveInitialize(from: slab, count: slabHigh)
+        slab.deallocate()
+        slab = s
+        let f = UnsafeMutablePointer<UInt32>.allocate(capacity: newCap)
+        f.moveInitialize(from: freeList, count: freeCount)
+        freeList.deallocate()
+        freeList = f
+        if let c = counters {
+            let n = UnsafeMutablePointer<ConnCounters>.allocate(capacity: newCap)
+            n.moveInitialize(from: c, count: slabCapacity)
+            n.advanced(by: slabCapacity).initialize(repeating: ConnCounters(), count: newCap - slabCapacity)
+            c.deallocate()
+            counters = n
+        }
+        if let t = startTimes {
+            let n = UnsafeMutablePointer<UInt64>.allocate(capacity: newCap)
+            n.moveInitialize(from: t, count: slabCapacity)
+            n.advanced(by: slabCapacity).initialize(repeating: 0, count: newCap - slabCapacity)
+            t.deallocate()
+            startTimes = n
+        }
+        slabCapacity = newCap
+    }
+
+    @usableFromInline @inline(never)
+    mutating func ensureCounters() -> UnsafeMutablePointer<ConnCounters> {
+        if let c = counters { return c }
+        let c = UnsafeMutablePointer<ConnCounters>.allocate(capacity: slabCapacity)
+        c.initialize(repeating: ConnCounters(), count: slabCapacity)
+        counters = c
+        return c
+    }
+
+    @usableFromInline @inline(never)
+    mutating func ensureStartTimes() -> UnsafeMutablePointer<UInt64> {
+        if let t = startTimes { return t }
+        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: slabCapacity)
+        t.initialize(repeating: 0, count: slabCapacity)
+        startTimes = t
+        return t
+    }
+
+    // MARK: index
+
+    @inline(__always)
+    static func tag(_ h: UInt64) -> UInt64 { h >> 32 }
+
+    /// Finds the connection whose tuple in some direction equals `key`.
+    /// Returns `(index << 1 | dir)` or nil.
+    @inline(__always)
+    func find(_ key: FlowKey, hash: UInt64) -> UInt32? {
+        let tag = ConnectionTable.tag(hash)
+        var i = Int(truncatingIfNeeded: tag) & slotMask
+        while true {
+            let s = slots[i]
+            if s == 0 { return nil }
+            if s >> 32 == tag {
+                let ref = UInt32(truncatingIfNeeded: s) &- 1
+                if slab[Int(ref >> 1)].matches(key, dir: UInt8(truncatingIfNeeded: ref & 1)) { return ref }
+            }
+            i = (i &+ 1) & slotMask
+        }
+    }
+
+    /// Links `ref` (index << 1 | dir) under `hash`.
+    
+    mutating func link(ref: UInt32, hash: UInt64) {
+        if (slotsUsed &+ 1) &* 2 > slotMask { growIndex() }
+        let tag = ConnectionTable.tag(hash)
+        var i = Int(truncatingIfNeeded: tag) & slotMask
+        while slots[i] != 0 { i = (i &+ 1) & slotMask }
+        slots[i] = tag << 32 | UInt64(ref &+ 1)
+        slotsUsed &+= 1
+    }
+
+    /// Unlinks `ref` stored under `hash` (backward-shift deletion).
+    
+    mutating func unlink(ref: UInt32, hash: UInt64) {
+        let tag = ConnectionTable.tag(hash)
+        let want = tag << 32 | UInt64(ref &+ 1)
+        var i = Int(truncatingIfNeeded: tag) & slotMask
+        while slots[i] != want {
+            if slots[i] == 0 { return }
+            i = (i &+ 1) & slotMask
+        }
+        // Shift later members of the cluster back into the hole when their home allows.
+        var hole = i
+        var j = (i &+ 1) & slotMask
+        while slots[j] != 0 {
+            let home = Int(truncatingIfNeeded: slots[j] >> 32) & slotMask
+            // Move if `home` is not cyclically within (hole, j].
+            let dHole = (hole &- home) & slotMask
+            let dJ = (j &- home) & slotMask
+            if dHole < dJ {
+                slots[hole] = slots[j]
+                hole = j
+            }
+            j = (j &+ 1) & slotMask
+        }
+        slots[hole] = 0
+        slotsUsed &-= 1
+    }
+
+    @usableFromInline @inline(never)
+    mutating func growIndex() {
+        let oldSlots = slots
+        let oldCount = slotMask + 1
+        let n = oldCount * 2
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: 0, count: n)
+        slotMask = n - 1
+        for k in 0..<oldCount where oldSlots[k] != 0 {
+            var i = Int(truncatingIfNeeded: oldSlots[k] >> 32) & slotMask
+            while slots[i] != 0 { i = (i &+ 1) & slotMask }
+            slots[i] = oldSlots[k]
+        }
+        oldSlots.deallocate()
+    }
+
+    /// Inserts connection `index` under both of its tuples.
+    
+    mutating func insert(_ index: UInt32) {
+        let c = slab[Int(index)]
+        link(ref: index << 1, hash: c.key(0).hash(seed: seed))
+        link(ref: index << 1 | 1, hash: c.key(1).hash(seed: seed))
+        count &+= 1
+    }
+
+    /// Removes connection `index` from the index and frees its slot.
+    
+    mutating func remove(_ index: UInt32) {
+        let c = slab[Int(index)]
+        unlink(ref: index << 1, hash: c.key(0).hash(seed: seed))
+        unlink(ref: index << 1 | 1, hash: c.key(1).hash(seed: seed))
+        count &-= 1
+        releaseSlot(index)
+    }
+
+    /// The home slot of a hash (for early drop's neighbourhood scan).
+    func homeSlot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: ConnectionTable.tag(hash)) & slotMask }
+}

@@ -1,0 +1,126 @@
+import Conntrack
+
+/// A userspace connection tracker that keeps the same table as Linux's nf_conntrack.
+///
+/// Feed it IPv4/IPv6 packets with their timestamps; it returns the `ct state` a firewall
+/// would see and keeps entries, timeouts, counters and events like the kernel. It never
+/// reads a clock: time comes with each packet.
+///
+/// ```swift
+/// let t = Tracker()
+/// let v = bytes.withUnsafeBytes { t.process($0, now: 1_000_000_000) }
+/// if v.state == .new { print("first packet of", v.connection!) }
+/// t.forEachFlow(now: 2_000_000_000) { print($0.original, $0.timeout ?? 0) }
+/// ```
+public final class Tracker {
+    @usableFromInline var core: TrackerCore
+
+    /// Creates a tracker. `seed` fixes the hash seed (tests); nil draws a random one.
+    public init(configuration: TrackerConfiguration = .init(), seed: UInt64? = nil) {
+        var g = SystemRandomNumberGenerator()
+        core = TrackerCore(configuration: configuration, seed: seed ?? g.next())
+    }
+
+    deinit { core.deallocate() }
+
+    /// The configuration. Changes apply to following packets; extensions (accounting,
+    /// timestamps, events) are decided when an entry is created, as in the kernel.
+    public var configuration: TrackerConfiguration {
+        get { core.config }
+        set { core.config = newValue; core.applyConfiguration() }
+    }
+
+    /// Sets a knob by sysctl name (`net.netfilter.nf_conntrack_tcp_loose` or
+    /// `nf_conntrack_tcp_loose`). Throws `SysctlError` for unknown names.
+    public func setSysctl(_ name: String, _ value: Int) throws {
+        try core.config.setSysctl(name, value)
+        core.applyConfiguration()
+    }
+
+    /// Tracks one packet (`nf_conntrack_in`, with defragmentation first).
+    /// `now` is the packet time in nanoseconds (any epoch, monotonic across calls).
+    public func process(_ packet: UnsafeRawBufferPointer, now: UInt64, metadata: PacketMetadata = .init()) -> Verdict {
+        core.process(packet, now: now, metadata: metadata)
+    }
+
+    /// Tracks many packets; `verdicts[i]` receives the verdict of `packets[i]`.
+    /// Packets are processed in order (same result as calling `process` for each).
+    public func processBatch(_ packets: UnsafeBufferPointer<UnsafeRawBufferPointer>, now: UnsafeBufferPointer<UInt64>,
+                             metadata: PacketMetadata = .init(), verdicts: UnsafeMutableBufferPointer<Verdict>) {
+        precondition(now.count >= packets.count && verdicts.count >= packets.count, "batch buffers too small")
+        for i in 0..<packets.count {
+            verdicts[i] = core.process(packets[i], now: now[i], metadata: metadata)
+        }
+    }
+
+    /// Expires every entry whose timeout has passed at `now` (DESTROY events), like a full
+    /// GC pass. Call before listing.
+    public func advance(to now: UInt64) {
+        core.expireAll(now: now)
+        core.defrag.expire(now: now, counters: &core.counters)
+    }
+
+    /// Calls `body` with every live entry as ctnetlink would dump it at `now` (entries
+    /// already expired at `now` are skipped; call `advance(to:)` to reap them).
+    public func forEachFlow(now: UInt64, _ body: (Flow) -> Void) {
+        for i in 0..<core.table.slabHigh {
+            let c = core.table.slab[i]
+            guard c.flags & ConnFlag.inUse != 0, Int64(bitPattern: c.expires &- now) > 0 else { continue }
+            body(core.dumpFlow(i, now: now))
+        }
+    }
+
+    /// The entry whose original or reply tuple is `tuple` (zone: the tuple's own zone or
+    /// `zone`), as a dump would show it; nil if none or expired.
+    public func flow(matching tuple: Tuple, zone: UInt16 = 0, now: UInt64) -> Flow? {
+        guard let h = handle(matching: tuple, zone: zone, now: now) else { return nil }
+        return core.dumpFlow(Int(h.index), now: now)
+    }
+
+    /// The handle of the entry with this tuple in either direction.
+    public func handle(matching tuple: Tuple, zone: UInt16 = 0, now: UInt64) -> ConnectionHandle? {
+        let k = FlowKey(srcHi: tuple.source.high, srcLo: tuple.source.low, dstHi: tuple.destination.high,
+                        dstLo: tuple.destination.low, sport: tuple.sourcePort, dport: tuple.destinationPort,
+                        proto: tuple.proto, family: tuple.family.rawValue, zone: tuple.zone ?? zone)
+        guard let ref = core.table.find(k, hash: k.hash(seed: core.table.seed)) else { return nil }
+        let c = core.table.slab[Int(ref >> 1)]
+        guard Int64(bitPattern: c.expires &- now) > 0 else { return nil }
+        return ConnectionHandle(index: ref >> 1)
+    }
+
+    /// The entry behind a handle (nil if the slot is free).
+    public func flow(_ handle: ConnectionHandle, now: UInt64) -> Flow? {
+        let i = Int(handle.index)
+        guard i < core.table.slabHigh, core.table.slab[i].flags & ConnFlag.inUse != 0 else { return nil }
+        return core.dumpFlow(i, now: now)
+    }
+
+    /// Live entries (`nf_conntrack_count`), expired-but-not-reaped ones included.
+    public var count: Int { core.table.count }
+
+    /// Per-CPU statistics as `conntrack -S` prints them (one CPU).
+    public var statistics: CPUStatistics { core.counters.cpuStatistics() }
+
+    /// All engine counters, including one per invalid reason.
+    public var counters: EngineCounters { core.counters }
+
+    /// Global statistics (`conntrack -C` / `GET_STATS`).
+    public var globalStatistics: GlobalStatistics {
+        GlobalStatistics(entries: UInt32(truncatingIfNeeded: core.table.count),
+                         maxEntries: UInt32(truncatingIfNeeded: core.config.maxEntries))
+    }
+
+    /// Hands every queued event to `body` in order and empties the queue.
+    public func drainEvents(_ body: (Event) -> Void) {
+        let e = core.events
+        core.events.removeAll(keepingCapacity: true)
+        for x in e { body(x) }
+    }
+
+    /// Deletes every entry (DESTROY events), like `conntrack -F`.
+    public func flush(now: UInt64) {
+        for i in 0..<core.table.slabHigh where core.table.slab[i].flags & ConnFlag.inUse != 0 {
+            core.destroy(i, now: now, expired: false)
+        }
+    }
+}

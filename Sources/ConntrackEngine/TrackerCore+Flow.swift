@@ -1,0 +1,110 @@
+import Conntrack
+
+/// Building `Flow` snapshots the way ctnetlink fills its messages, and the event queue.
+extension TrackerCore {
+    
+    static func address(_ hi: UInt64, _ lo: UInt64, family: UInt8) -> IPAddress {
+        family == 2 ? IPAddress(ipv4: UInt32(truncatingIfNeeded: hi >> 32)) : IPAddress(ipv6High: hi, low: lo)
+    }
+
+    /// The two tuples, with `CTA_TUPLE_ZONE` for direction-specific zones and `CTA_ZONE`
+    /// for a zone of both directions (`ctnetlink_dump_zone_id`).
+    @usableFromInline
+    func baseFlow(_ c: Connection) -> Flow {
+        let s = Self.address(c.srcHi, c.srcLo, family: c.family)
+        let d = Self.address(c.dstHi, c.dstLo, family: c.family)
+        let z = c.zoneID
+        let o = Tuple(source: s, destination: d, protocol: c.proto, sourcePort: c.sport, destinationPort: c.dport,
+                      zone: z != 0 && c.zoneDirs == 1 ? z : nil)
+        let r = Tuple(source: d, destination: s, protocol: c.proto, sourcePort: c.rsport, destinationPort: c.rdport,
+                      zone: z != 0 && c.zoneDirs == 2 ? z : nil)
+        var f = Flow(original: o, reply: r)
+        if z != 0 && c.zoneDirs == 3 { f.zone = z }
+        f.id = c.id
+        f.status = Status(rawValue: UInt32(c.status))
+        return f
+    }
+
+    /// `CTA_PROTOINFO` for TCP/SCTP; `destroy` keeps only the state (`tcp_to_nlattr`).
+    @usableFromInline
+    func protoInfo(_ c: Connection, destroy: Bool) -> ProtoInfo? {
+        switch c.proto {
+        case 6:
+            if destroy { return .tcp(TCPInfo(state: c.state)) }
+            return .tcp(TCPInfo(state: c.state, windowScaleOriginal: c.tcp.seen0.scale,
+                                windowScaleReply: c.tcp.seen1.scale,
+                                flagsOriginal: TCPFlagsMask(flags: c.tcp.seen0.flags, mask: 0),
+                                flagsReply: TCPFlagsMask(flags: c.tcp.seen1.flags, mask: 0)))
+        case 132:
+            if destroy { return .sctp(SCTPInfo(state: c.state)) }
+            return .sctp(SCTPInfo(state: c.state, vtagOriginal: c.sctpVtag(0), vtagReply: c.sctpVtag(1)))
+        default:
+            return nil
+        }
+    }
+
+    
+    static func remainingSeconds(_ expires: UInt64, now: UInt64) -> UInt32 {
+        let d = Int64(bitPattern: expires &- now)
+        return d <= 0 ? 0 : UInt32(truncatingIfNeeded: UInt64(d) / nsPerSecond)
+    }
+
+    /// The entry as a ctnetlink dump shows it (`ctnetlink_fill_info`).
+    @usableFromInline
+    func dumpFlow(_ idx: Int, now: UInt64) -> Flow {
+        let c = table.slab[idx]
+        var f = baseFlow(c)
+        f.timeout = Self.remainingSeconds(c.expires, now: now)
+        if c.flags & ConnFlag.acct != 0, let cs = table.counters {
+            f.countersOriginal = Counters(packets: cs[idx].packets0, bytes: cs[idx].bytes0)
+            f.countersReply = Counters(packets: cs[idx].packets1, bytes: cs[idx].bytes1)
+        }
+        if c.flags & ConnFlag.tstamp != 0, let ts = table.startTimes {
+            f.timestamps = Timestamps(start: ts[idx])
+        }
+        f.protoInfo = protoInfo(c, destroy: false)
+        f.mark = c.mark
+        f.use = 1
+        return f
+    }
+
+    /// Delivers the events cached on `idx` as one message (`nf_ct_deliver_cached_events`).
+    
+    mutating func deliverEvents(_ idx: Int, now: UInt64) {
+        let mask = table.slab[idx].eventMask
+        table.slab[idx].eventMask = 0
+        if mask == 0 || table.slab[idx].flags & ConnFlag.events == 0 { return }
+        emit(idx, mask: mask, now: now, stop: 0)
+    }
+
+    /// Appends one event built like `ctnetlink_conntrack_event`.
+    @usableFromInline @inline(never)
+    mutating func emit(_ idx: Int, mask: UInt16, now: UInt64, stop: UInt64) {
+        guard events.count < maxQueuedEvents else {
+            counters.eventsLost &+= 1
+            return
+        }
+        let c = table.slab[idx]
+        var f = baseFlow(c)
+        let type: EventType
+        if mask & EventBit.destroy != 0 {
+            type = .destroy
+            let t = Self.remainingSeconds(c.expires, now: now)
+            if t != 0 { f.timeout = t }
+            if c.flags & ConnFlag.acct != 0, let cs = table.counters {
+                f.countersOriginal = Counters(packets: cs[idx].packets0, bytes: cs[idx].bytes0)
+                f.countersReply = Counters(packets: cs[idx].packets1, bytes: cs[idx].bytes1)
+            }
+            if c.flags & ConnFlag.tstamp != 0, let ts = table.startTimes {
+                f.timestamps = Timestamps(start: ts[idx], stop: stop == 0 ? nil : stop)
+            }
+            f.protoInfo = protoInfo(c, destroy: true)
+        } else {
+            type = mask & (EventBit.new | EventBit.related) != 0 ? .new : .update
+            f.timeout = Self.remainingSeconds(c.expires, now: now)
+            if mask & EventBit.protoInfo != 0 { f.protoInfo = protoInfo(c, destroy: false) }
+        }
+        if c.mark != 0 || mask & EventBit.mark != 0 { f.mark = c.mark }
+        events.append(Event(type: type, flow: f, time: now))
+    }
+}

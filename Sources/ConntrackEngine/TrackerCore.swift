@@ -1,0 +1,436 @@
+import Conntrack
+
+/// What a protocol tracker decided for one packet.
+@usableFromInline
+enum TrackAction: Equatable {
+    /// Accepted (state, timeout and counters updated as the tracker saw fit).
+    case accept
+    /// Accepted without any change (`NF_ACCEPT` from an ignore path), with the reason.
+    case ignore(InvalidReason)
+    /// Rejected: the packet gets no conntrack.
+    case invalid(InvalidReason)
+    /// Accepted, then the entry is deleted (TCP RST with no reply seen).
+    case acceptAndKill
+    /// TCP reopen: delete the entry and process the packet as a new connection (`-NF_REPEAT`).
+    case reopen
+}
+
+/// The tracker's state; all packet-path work happens here, on a struct the owning
+/// `Tracker` accesses once per call (no per-field exclusivity checks, no ARC).
+@usableFromInline
+struct TrackerCore {
+    @usableFromInline var config: TrackerConfiguration
+    @usableFromInline var table: ConnectionTable
+    /// Timeouts in ns, refreshed from `config`: TCP (14 slots), SCTP (10 slots), others.
+    @usableFromInline var tcpTimeout: UnsafeMutablePointer<UInt64>
+    @usableFromInline var sctpTimeout: UnsafeMutablePointer<UInt64>
+    /// Copy of `TCPStateTable.cells` (120 bytes) for the hot path.
+    @usableFromInline var tcpCells: UnsafeMutablePointer<UInt8>
+    @usableFromInline var genericTimeout: UInt64 = 0
+    @usableFromInline var icmpTimeout: UInt64 = 0
+    @usableFromInline var icmpv6Timeout: UInt64 = 0
+    @usableFromInline var udpTimeout: UInt64 = 0
+    @usableFromInline var udpStreamTimeout: UInt64 = 0
+    @usableFromInline var counters = EngineCounters()
+    @usableFromInline var events: [Event] = []
+    @usableFromInline var maxQueuedEvents = 1 << 20
+    @usableFromInline var gcCursor = 0
+    @usableFromInline var serial: UInt32 = 0
+    @usableFromInline var defrag = Defragmenter()
+    /// Per packet: checksums apply (PRE_ROUTING and not validated by hardware).
+    @usableFromInline var checksumWanted = true
+
+    init(configuration: TrackerConfiguration, seed: UInt64) {
+        config = configuration
+        table = ConnectionTable(seed: seed)
+        tcpTimeout = .allocate(capacity: 14)
+        tcpTimeout.initialize(repeating: 0, count: 14)
+        sctpTimeout = .allocate(capacity: 10)
+        sctpTimeout.initialize(repeating: 0, count: 10)
+        tcpCells = .allocate(capacity: 120)
+        for i in 0..<120 { tcpCells[i] = TCPStateTable.cells[i] }
+        applyConfiguration()
+    }
+
+    func deallocate() {
+        table.deallocate()
+        tcpTimeout.deallocate()
+        sctpTimeout.deallocate()
+        tcpCells.deallocate()
+    }
+
+    @usableFromInline static let nsPerSecond: UInt64 = 1_000_000_000
+
+    mutating func applyConfiguration() {
+        let t = config.timeouts
+        for i in 0..<14 { tcpTimeout[i] = UInt64(i < t.tcp.count ? t.tcp[i] : 0) &* Self.nsPerSecond }
+        for i in 0..<10 { sctpTimeout[i] = UInt64(i < t.sctp.count ? t.sctp[i] : 0) &* Self.nsPerSecond }
+        genericTimeout = UInt64(t.generic) &* Self.nsPerSecond
+        icmpTimeout = UInt64(t.icmp) &* Self.nsPerSecond
+        icmpv6Timeout = UInt64(t.icmpv6) &* Self.nsPerSecond
+        udpTimeout = UInt64(t.udp) &* Self.nsPerSecond
+        udpStreamTimeout = UInt64(t.udpStream) &* Self.nsPerSecond
+    }
+
+    // MARK: entry point
+
+    
+    mutating func process(_ packet: UnsafeRawBufferPointer, now: UInt64, metadata: PacketMetadata) -> Verdict {
+        counters.packets &+= 1
+        gcStep(now: now)
+        if metadata.notrack {
+            counters.untracked &+= 1
+            return Verdict(state: .untracked)
+        }
+        checksumWanted = metadata.hook == .preRouting && !metadata.checksumVerified
+        let b = Bytes(packet)
+        var p = L3Packet()
+        let r = parseL3(b, into: &p)
+        if r != .none { return reject(r) }
+        if p.isFragment { return processFragment(b, p, now: now, metadata: metadata) }
+        return track(b, p, now: now, metadata: metadata)
+    }
+
+    @usableFromInline @inline(never)
+    mutating func processFragment(_ b: Bytes, _ p: L3Packet, now: UInt64, metadata: PacketMetadata) -> Verdict {
+        var out: [UInt8] = []
+        switch defrag.add(b, p, now: now, limits: config.defrag, counters: &counters, into: &out) {
+        case .queued:
+            counters.fragmentsQueued &+= 1
+            return Verdict(state: .fragmentQueued)
+        case .failed(let reason):
+            return reject(reason)
+        case .complete:
+            counters.reassembled &+= 1
+            return out.withUnsafeBytes { raw -> Verdict in
+                let whole = Bytes(raw)
+                var q = L3Packet()
+                let r = parseL3(whole, into: &q)
+                if r != .none { return reject(r) }
+                if q.isFragment { return reject(.fragmentMalformed) }
+                return track(whole, q, now: now, metadata: metadata)
+            }
+        }
+    }
+
+    /// Counts and returns an invalid verdict (`invalid` or, for ICMP error-handler
+    /// failures, `error`).
+    
+    mutating func reject(_ r: InvalidReason) -> Verdict {
+        if r.countsAsError { counters.error &+= 1 } else { counters.invalid &+= 1 }
+        counters.reasons[Int(r.rawValue)] &+= 1
+        return .invalid(r)
+    }
+
+    /// `nf_conntrack_in` after layer-3 parsing.
+    
+    mutating func track(_ b: Bytes, _ p: L3Packet, now: UInt64, metadata: PacketMetadata) -> Verdict {
+        let proto = p.proto
+        if proto == 1 && p.family == 2 {
+            if let v = icmpErrorHandler(b, p, now: now, metadata: metadata) { return v }
+        } else if proto == 58 && p.family == 10 {
+            if let v = icmpv6ErrorHandler(b, p, now: now, metadata: metadata) { return v }
+        }
+        var key = FlowKey(srcHi: p.srcHi, srcLo: p.srcLo, dstHi: p.dstHi, dstLo: p.dstLo, sport: 0, dport: 0,
+                          proto: proto, family: p.family, zone: metadata.zone.id(for: 0))
+        let tr = extractL4(b, p, into: &key)
+        if tr != .none { return reject(tr) }
+
+        var repeated = false
+        while true {
+            let hash = key.hash(seed: table.seed)
+            var ref = table.find(key, hash: hash)
+            if ref == nil {
+                let rid = metadata.zone.id(for: 1)
+                if rid != key.zone {
+                    var k2 = key
+                    k2.zone = rid
+                    ref = table.find(k2, hash: k2.hash(seed: table.seed))
+                }
+            }
+            if let r = ref {
+                let idx = Int(r >> 1)
+                let dir = UInt8(truncatingIfNeeded: r & 1)
+                let c = table.slab + idx
+                // The zone of the matched direction must be the packet's zone for that direction.
+                if c.pointee.zoneID(for: dir) != metadata.zone.id(for: dir) {
+                    ref = nil
+                } else if Int64(bitPattern: c.pointee.expires &- now) <= 0 {
+                    destroy(idx, now: now, expired: true)
+                    ref = nil
+                } else {
+                    let v = trackExisting(idx, dir: dir, b, p, now: now, metadata: metadata)
+                    if v.reason == .none, v.state == .invalid, !repeated {
+                        // `.reopen` is signalled as an invalid verdict with reason .none
+                        repeated = true
+                        continue
+                    }
+                    return v
+                }
+            }
+            return trackNew(key: key, hash: hash, b, p, now: now, metadata: metadata)
+        }
+    }
+
+    /// Packet on an existing (confirmed) connection.
+    
+    mutating func trackExisting(_ idx: Int, dir: UInt8, _ b: Bytes, _ p: L3Packet, now: UInt64,
+                                metadata: PacketMetadata) -> Verdict {
+        let c = table.slab + idx
+        let status = c.pointee.status
+        let fw: FirewallState = dir == 1 || status & StatusBit.seenReply != 0
+            ? .established : (status & StatusBit.expected != 0 ? .related : .new)
+        let action = trackL4(idx, dir: dir, isNew: false, b, p, now: now)
+        switch action {
+        case .accept, .acceptAndKill:
+            break
+        case .ignore(let why):
+            counters.reasons[Int(why.rawValue)] &+= 1
+            return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
+                           state: fw, reason: why)
+        case .invalid(let why):
+            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
+            return reject(why)
+        case .reopen:
+            counters.reopened &+= 1
+            destroy(idx, now: now, expired: false)
+            return Verdict(state: .invalid, reason: .none)
+        }
+        if metadata.setMark != nil { applyMark(idx, metadata.setMark!) }
+        if dir == 1 && status & StatusBit.seenReply == 0 {
+            c.pointee.status |= StatusBit.seenReply
+            c.pointee.eventMask |= EventBit.reply
+        }
+        if action == .acceptAndKill {
+            counters.killedByRST &+= 1
+            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
+            destroy(idx, now: now, expired: false)
+        } else if c.pointee.eventMask != 0 {
+            deliverEvents(idx, now: now)
+        }
+        return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
+                       state: fw)
+    }
+
+    /// `init_conntrack` + tracker + confirmation for a packet matching no entry.
+    
+    mutating func trackNew(key: FlowKey, hash: UInt64, _ b: Bytes, _ p: L3Packet, now: UInt64,
+                           metadata: PacketMetadata) -> Verdict {
+        guard let inv = invertedL4(proto: key.proto, sport: key.sport, dport: key.dport) else {
+            return reject(.cannotInvert)
+        }
+        if config.maxEntries != 0 && table.count &+ 1 > config.maxEntries {
+            if !earlyDrop(hash: hash, now: now) {
+                counters.drop &+= 1
+                counters.reasons[Int(InvalidReason.tableFull.rawValue)] &+= 1
+                return Verdict(state: .invalid, reason: .tableFull, dropped: true)
+            }
+        }
+        let idx = Int(table.allocateSlot())
+        let c = table.slab + idx
+        var n = Connection()
+        n.srcHi = key.srcHi; n.srcLo = key.srcLo; n.dstHi = key.dstHi; n.dstLo = key.dstLo
+        n.sport = key.sport; n.dport = key.dport
+        n.rsport = inv.0; n.rdport = inv.1
+        n.proto = key.proto; n.family = key.family
+        n.zoneID = metadata.zone.id; n.zoneDirs = metadata.zone.directions.rawValue
+        if metadata.zone.id == 0 { n.zoneDirs = 3 }
+        var f = ConnFlag.inUse
+        if config.accounting { f |= ConnFlag.acct; table.ensureCounters()[idx] = ConnCounters() }
+        if config.timestamps { f |= ConnFlag.tstamp; table.ensureStartTimes()[idx] = 0 }
+        if config.eventsEnabled { f |= ConnFlag.events }
+        n.flags = f
+        n.expires = now
+        c.pointee = n
+        let action = trackL4(idx, dir: 0, isNew: true, b, p, now: now)
+        switch action {
+        case .accept, .acceptAndKill, .ignore:
+            break
+        case .invalid(let why):
+            table.releaseSlot(UInt32(idx))
+            return reject(why)
+        case .reopen:
+            table.releaseSlot(UInt32(idx))
+            return reject(.tcpInvalidState)
+        }
+        // __nf_conntrack_confirm
+        c.pointee.status |= StatusBit.confirmed
+        serial &+= 1
+        c.pointee.id = idHash(serial)
+        if f & ConnFlag.tstamp != 0 { table.startTimes![idx] = now }
+        if let m = metadata.setMark { c.pointee.mark = m; if m != 0 { c.pointee.eventMask |= EventBit.mark } }
+        c.pointee.eventMask |= EventBit.new
+        table.insert(UInt32(idx))
+        counters.created &+= 1
+        deliverEvents(idx, now: now)
+        return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: .original, state: .new)
+    }
+
+    
+    func idHash(_ s: UInt32) -> UInt32 {
+        let h = FlowKey.fold(table.seed ^ UInt64(s), 0x9E37_79B9_7F4A_7C15)
+        let v = UInt32(truncatingIfNeeded: h ^ (h >> 32))
+        return v == 0 ? 1 : v
+    }
+
+    
+    mutating func applyMark(_ idx: Int, _ m: UInt32) {
+        let c = table.slab + idx
+        if c.pointee.mark != m {
+            c.pointee.mark = m
+            c.pointee.eventMask |= EventBit.mark
+        }
+    }
+
+    /// `nf_ct_refresh_acct`: new timeout (unless `IPS_FIXED_TIMEOUT`) and counters.
+    @inline(__always)
+    mutating func refresh(_ idx: Int, timeout: UInt64, now: UInt64, dir: UInt8, length: Int) {
+        let c = table.slab + idx
+        if c.pointee.status & StatusBit.fixedTimeout == 0 { c.pointee.expires = now &+ timeout }
+        account(idx, dir: dir, length: length)
+    }
+
+    @inline(__always)
+    mutating func account(_ idx: Int, dir: UInt8, length: Int) {
+        if table.slab[idx].flags & ConnFlag.acct != 0, let cs = table.counters {
+            if dir == 0 {
+                cs[idx].packets0 &+= 1; cs[idx].bytes0 &+= UInt64(length)
+            } else {
+                cs[idx].packets1 &+= 1; cs[idx].bytes1 &+= UInt64(length)
+            }
+        }
+    }
+
+    /// Sets ASSURED, caching the event.
+    @inline(__always)
+    mutating func setAssured(_ idx: Int) {
+        let c = table.slab + idx
+        if c.pointee.status & StatusBit.assured == 0 {
+            c.pointee.status |= StatusBit.assured
+            c.pointee.eventMask |= EventBit.assured
+        }
+    }
+
+    /// Dispatch to the protocol tracker (`nf_conntrack_handle_packet`).
+    
+    mutating func trackL4(_ idx: Int, dir: UInt8, isNew: Bool, _ b: Bytes, _ p: L3Packet, now: UInt64) -> TrackAction {
+        switch p.proto {
+        case 6: return trackTCP(idx, dir: dir, isNew: isNew, b, p, now: now)
+        case 17: return trackUDP(idx, dir: dir, isNew: isNew, b, p, now: now)
+        case 136: return trackUDPLite(idx, dir: dir, isNew: isNew, b, p, now: now)
+        case 1: return trackICMP(idx, dir: dir, isNew: isNew, b, p, now: now)
+        case 58: return trackICMPv6(idx, dir: dir, isNew: isNew, b, p, now: now)
+        case 132: return trackSCTP(idx, dir: dir, isNew: isNew, b, p, now: now)
+        case 47: return trackGRE(idx, dir: dir, isNew: isNew, b, p, now: now)
+        default:
+            refresh(idx, timeout: genericTimeout, now: now, dir: dir, length: p.length)
+            return .accept
+        }
+    }
+
+    /// Builds the layer-4 part of the tuple (`nf_ct_get_tuple`).
+    
+    func extractL4(_ b: Bytes, _ p: L3Packet, into key: inout FlowKey) -> InvalidReason {
+        let o = p.l4Offset
+        let len = p.l4Length
+        switch p.proto {
+        case 6, 17, 136, 132:
+            guard len >= 4 else { return .truncatedL4Header }
+            key.sport = b.u16(o)
+            key.dport = b.u16(o &+ 2)
+        case 1, 58:
+            guard len >= 8 else { return p.proto == 1 ? .icmpShort : .truncatedL4Header }
+            key.dport = UInt16(b.u8(o)) << 8 | UInt16(b.u8(o &+ 1))
+            key.sport = b.u16(o &+ 4)
+        case 47:
+            // gre_pkt_to_tuple: only version 1 (PPTP) is keyed, and must carry PPP.
+            guard len >= 4, b.u16(o) & 7 == 1 else { return .none }
+            guard len >= 8 else { return .none }
+            guard b.u16(o &+ 2) == 0x880b else { return .greMalformed }
+            key.dport = b.u16(o &+ 6)
+            key.sport = 0
+        default:
+            break
+        }
+        return .none
+    }
+
+    // MARK: deletion, expiry, early drop
+
+    /// `nf_ct_delete`: DESTROY event (if the entry has the event extension), unlink, free.
+    
+    mutating func destroy(_ idx: Int, now: UInt64, expired: Bool) {
+        let c = table.slab + idx
+        if expired { counters.expired &+= 1 }
+        c.pointee.status |= StatusBit.dying
+        if c.pointee.flags & ConnFlag.events != 0 {
+            // tstamp.stop = now minus the time the entry had already been expired.
+            let stop = expired && c.pointee.expires < now ? c.pointee.expires : now
+            emit(idx, mask: EventBit.destroy, now: now, stop: stop)
+        }
+        table.remove(UInt32(idx))
+    }
+
+    /// Incremental GC: looks at a few slab slots per packet.
+    @inline(__always)
+    mutating func gcStep(now: UInt64) {
+        let high = table.slabHigh
+        if high == 0 { return }
+        var i = gcCursor
+        for _ in 0..<4 {
+            if i >= high { i = 0 }
+            let c = table.slab + i
+            if c.pointee.flags & ConnFlag.inUse != 0 && c.pointee.status & StatusBit.confirmed != 0
+                && Int64(bitPattern: c.pointee.expires &- now) <= 0 {
+                destroy(i, now: now, expired: true)
+            }
+            i &+= 1
+        }
+        gcCursor = i
+    }
+
+    /// Expires every entry due at `now`.
+    mutating func expireAll(now: UInt64) {
+        for i in 0..<table.slabHigh {
+            let c = table.slab + i
+            if c.pointee.flags & ConnFlag.inUse != 0 && Int64(bitPattern: c.pointee.expires &- now) <= 0 {
+                destroy(i, now: now, expired: true)
+            }
+        }
+    }
+
+    /// `early_drop`: scans 8 groups of 8 index slots from the new tuple's home slot (the
+    /// kernel scans 8 hash buckets) and kills every confirmed, non-ASSURED entry of the
+    /// first group that has one. Expired entries met on the way are reaped (not counted).
+    @usableFromInline @inline(never)
+    mutating func earlyDrop(hash: UInt64, now: UInt64) -> Bool {
+        var start = table.homeSlot(hash)
+        for _ in 0..<8 {
+            var dropped = 0
+            var k = 0
+            while k < 8 {
+                let s = table.slots[(start &+ k) & table.slotMask]
+                k &+= 1
+                if s == 0 { continue }
+                let idx = Int((UInt32(truncatingIfNeeded: s) &- 1) >> 1)
+                let c = table.slab + idx
+                if c.pointee.status & StatusBit.confirmed == 0 { continue }
+                if Int64(bitPattern: c.pointee.expires &- now) <= 0 {
+                    destroy(idx, now: now, expired: true)
+                    k = 0 // the group shifted; rescan it
+                    continue
+                }
+                if c.pointee.status & StatusBit.assured != 0 { continue }
+                destroy(idx, now: now, expired: false)
+                dropped &+= 1
+                k = 0
+            }
+            if dropped > 0 {
+                counters.earlyDrop &+= UInt64(dropped)
+                return true
+            }
+            start &+= 8
+        }
+        return false
+    }
+}
