@@ -51,7 +51,37 @@ final class DifferentialTests: XCTestCase {
         if ProcessInfo.processInfo.environment["DIFF_VERBOSE"] != nil {
             for e in obs.table { print("   table: \(e.line)") }
         }
+        compareWithEngine("real_traffic", knobs: [], obs)
     }
+
+    /// Feeds the packets R received to the engine and compares table and events;
+    /// scenarios listed in `KnownDivergences` must still differ.
+    func compareWithEngine(_ name: String, knobs: [KnobSetting], _ obs: KernelObservation,
+                           file: StaticString = #filePath, line: UInt = #line) {
+        let engine: EngineObservation
+        do {
+            engine = try runEngine(knobs: knobs, packets: obs.packets, listedAt: obs.listedAt)
+        } catch {
+            XCTFail("[\(name)] engine run failed: \(error)", file: file, line: line)
+            return
+        }
+        let diffs = Comparison.tables(kernel: obs.table, engine: engine.flows)
+            + Comparison.events(kernel: obs.events, engine: engine.events)
+        let known = KnownDivergences.reasons[name]
+        DifferentialTests.results.append((name, diffs.isEmpty))
+        switch (diffs.isEmpty, known) {
+        case (true, nil): break
+        case (false, nil):
+            XCTFail("[\(name)] engine differs from the kernel:\n  " + diffs.joined(separator: "\n  "), file: file, line: line)
+        case (true, let reason?):
+            XCTFail("[\(name)] now agrees with the kernel: remove it from KnownDivergences (was: \(reason))",
+                    file: file, line: line)
+        case (false, let reason?):
+            print("[\(name)] known divergence (\(reason)):\n  " + diffs.joined(separator: "\n  "))
+        }
+    }
+
+    nonisolated(unsafe) static var results: [(String, Bool)] = []
 
     /// The shipped sample capture is readable and holds the traffic it claims.
     func testShippedSample() throws {
@@ -84,6 +114,7 @@ final class DifferentialTests: XCTestCase {
                 XCTFail("[\(s.name)] R received \(obs.packets.count) packets, the scenario sent "
                         + "\(s.steps.reduce(0, { $0 + $1.packets.count }))", file: file, line: line)
             }
+            compareWithEngine(s.name, knobs: s.knobs, obs, file: file, line: line)
             if let expect = s.expect {
                 let got = obs.table.map(\.summary).sorted()
                 if got != expect.sorted() {

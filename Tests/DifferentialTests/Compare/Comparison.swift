@@ -1,0 +1,127 @@
+import Conntrack
+
+/// Field-by-field comparison of the kernel's table and events with the engine's.
+/// Returns human-readable differences (empty = agreement).
+enum Comparison {
+    /// Allowed difference between the kernel's and the engine's remaining seconds
+    /// (the kernel floors jiffies; the listing happens a few ms after `listedAt`).
+    static let timeoutSlack: Int64 = 2
+
+    static func key(_ t: Tuple) -> String {
+        let ports: String
+        if t.isICMP {
+            ports = "type=\(t.icmpType) code=\(t.icmpCode) id=\(t.icmpID)"
+        } else if t.proto == IPProtocol.gre {
+            ports = "keys=\(t.sourcePort)/\(t.destinationPort)"
+        } else if t.hasPorts {
+            ports = "\(t.sourcePort)->\(t.destinationPort)"
+        } else {
+            ports = ""
+        }
+        return "\(IPProtocol.name(t.proto))(\(t.proto)) \(t.source)->\(t.destination) \(ports)"
+    }
+
+    /// Protocol state name of an engine flow (TCP/SCTP/DCCP), as conntrack prints it.
+    static func stateName(_ f: Flow) -> String? {
+        switch f.protoInfo {
+        case .tcp(let t)?: TCPState(rawValue: t.state)?.name ?? "TCP(\(t.state))"
+        case .sctp(let s)?: SCTPState(rawValue: s.state)?.name ?? "SCTP(\(s.state))"
+        case .dccp(let d)?: DCCPState(rawValue: d.state)?.name ?? "DCCP(\(d.state))"
+        case nil: nil
+        }
+    }
+
+    /// The engine flow in the kernel's words, for messages.
+    static func describe(_ f: Flow) -> String {
+        var s = "\(key(f.original)) state=\(stateName(f) ?? "-") timeout=\(f.timeout.map(String.init) ?? "-")"
+        let st = f.status ?? []
+        if !st.contains(.seenReply) { s += " [UNREPLIED]" }
+        if st.contains(.assured) { s += " [ASSURED]" }
+        if let c = f.countersOriginal { s += " orig=\(c.packets)/\(c.bytes)" }
+        if let c = f.countersReply { s += " reply=\(c.packets)/\(c.bytes)" }
+        if let m = f.mark, m != 0 { s += " mark=\(m)" }
+        if let z = f.zone, z != 0 { s += " zone=\(z)" }
+        return s
+    }
+
+    /// Differences between the kernel's listing and the engine's flows.
+    static func tables(kernel: [KernelEntry], engine: [Flow]) -> [String] {
+        var diffs: [String] = []
+        var engineByKey: [String: Flow] = [:]
+        for f in engine { engineByKey[key(f.original) + zoneKey(f.zone ?? f.original.zone)] = f }
+        var seen: Set<String> = []
+        for k in kernel {
+            let kk = key(k.original) + zoneKey(k.zone)
+            seen.insert(kk)
+            guard let f = engineByKey[kk] else {
+                diffs.append("missing in engine: \(k.line)")
+                continue
+            }
+            var d: [String] = []
+            func check<T: Equatable>(_ what: String, _ kv: T, _ ev: T) {
+                if kv != ev { d.append("\(what): kernel \(kv), engine \(ev)") }
+            }
+            check("reply tuple", key(k.reply), key(f.reply))
+            check("state", k.state ?? "-", stateName(f) ?? "-")
+            let st = f.status ?? []
+            check("[UNREPLIED]", k.unreplied, !st.contains(.seenReply))
+            check("[ASSURED]", k.assured, st.contains(.assured))
+            check("orig counters", k.countersOriginal.map { "\($0.packets)/\($0.bytes)" } ?? "-",
+                  f.countersOriginal.map { "\($0.packets)/\($0.bytes)" } ?? "-")
+            check("reply counters", k.countersReply.map { "\($0.packets)/\($0.bytes)" } ?? "-",
+                  f.countersReply.map { "\($0.packets)/\($0.bytes)" } ?? "-")
+            check("mark", k.mark ?? 0, f.mark ?? 0)
+            check("zone", k.zone ?? 0, f.zone ?? 0)
+            if let kt = k.timeout {
+                if let et = f.timeout {
+                    if abs(Int64(kt) - Int64(et)) > timeoutSlack { d.append("timeout: kernel \(kt), engine \(et)") }
+                } else {
+                    d.append("timeout: kernel \(kt), engine none")
+                }
+            }
+            if !d.isEmpty {
+                diffs.append("\(key(k.original)): " + d.joined(separator: "; ") + "\n      kernel: \(k.line)\n      engine: \(describe(f))")
+            }
+        }
+        for f in engine where !seen.contains(key(f.original) + zoneKey(f.zone ?? f.original.zone)) {
+            diffs.append("extra in engine: \(describe(f))")
+        }
+        return diffs
+    }
+
+    static func zoneKey(_ z: UInt16?) -> String { (z ?? 0) == 0 ? "" : " zone=\(z!)" }
+
+    /// One event as compared: type, original tuple, state (when the kernel printed one)
+    /// and the two flags.
+    static func eventSummary(type: EventType, original: Tuple, state: String?, unreplied: Bool, assured: Bool) -> String {
+        var s = "\(type == .new ? "NEW" : type == .update ? "UPDATE" : "DESTROY") \(key(original))"
+        if let state { s += " \(state)" }
+        if unreplied { s += " [UNREPLIED]" }
+        if assured { s += " [ASSURED]" }
+        return s
+    }
+
+    /// Differences between the kernel's event sequence and the engine's. The state is
+    /// compared only where the kernel's event carried one (it omits PROTOINFO when the
+    /// state did not change).
+    static func events(kernel: [KernelEntry], engine: [Event]) -> [String] {
+        let k = kernel.map {
+            eventSummary(type: $0.eventType ?? .new, original: $0.original, state: $0.state,
+                         unreplied: $0.unreplied, assured: $0.assured)
+        }
+        let e = engine.enumerated().map { (i, ev) -> String in
+            let kernelHasState = i < kernel.count && kernel[i].state != nil
+            let st = ev.flow.status ?? []
+            return eventSummary(type: ev.type, original: ev.flow.original,
+                                state: kernelHasState ? (stateName(ev.flow) ?? "-") : nil,
+                                unreplied: !st.contains(.seenReply), assured: st.contains(.assured))
+        }
+        if k == e { return [] }
+        var out = ["events differ (kernel | engine):"]
+        for i in 0..<max(k.count, e.count) {
+            let a = i < k.count ? k[i] : "-", b = i < e.count ? e[i] : "-"
+            out.append("   \(a == b ? " " : "!") \(a)  |  \(b)")
+        }
+        return out
+    }
+}
