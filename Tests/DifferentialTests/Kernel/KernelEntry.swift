@@ -105,7 +105,8 @@ extension KernelEntry {
                 counters[counters.count - 1] = c
             case "mark": mark = UInt32(value)
             case "zone": zone = UInt16(value)
-            case "use", "id", "delta-time", "secctx", "helper", "labels": continue
+            // (`id=` is the ICMP identifier inside a tuple; entry ids need `-o id`, not used.)
+            case "use", "delta-time", "secctx", "helper", "labels": continue
             default:
                 // Tuple fields (dst, sport, dport, type, code, id, srckey, dstkey, zone-orig...)
                 if !tuples.isEmpty { tuples[tuples.count - 1][key] = value }

@@ -24,6 +24,7 @@ final class Topology {
         .deletingLastPathComponent().appendingPathComponent("Scripts/diff-topology.sh").path
 
     init() throws {
+        Topology.removeStaleNamespaces()
         a = try Namespace(prefix: "dfA")
         r = try Namespace(prefix: "dfR")
         b = try Namespace(prefix: "dfB")
@@ -41,6 +42,16 @@ final class Topology {
         injectA = try FrameInjector(namespace: a, interface: "a0")
         injectB = try FrameInjector(namespace: b, interface: "b0")
         capture = try FrameCapture(namespace: r)
+    }
+
+    /// Deletes `dfA-PID`/`dfR-PID`/`dfB-PID` namespaces left by test processes that
+    /// died without cleaning up (a crash skips deinit); live processes' ones are kept.
+    static func removeStaleNamespaces() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+        for n in names where n.hasPrefix("dfA-") || n.hasPrefix("dfR-") || n.hasPrefix("dfB-") {
+            guard let pid = Int32(n.dropFirst(4)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            _ = try? ConntrackTestSupport.run(["ip", "netns", "del", n])
+        }
     }
 
     /// Removes the three namespaces.
