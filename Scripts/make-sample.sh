@@ -22,7 +22,7 @@ Scripts/diff-topology.sh up "$A" "$R" "$B" >/dev/null
 sleep 2   # let the end hosts' IPv6 start-up chatter (MLD, RS) pass
 ip netns exec "$R" conntrack -F 2>/dev/null
 # Multicast IPv6 (MLD reports, router solicitations) is housekeeping, not sample traffic.
-ip netns exec "$R" tcpdump -i any -Q in -n -U -w "$tmp/sample.pcap" 'not (ip6 and ip6 multicast)' 2>"$tmp/tcpdump.err" &
+ip netns exec "$R" tcpdump -i any -Q in -n -U --immediate-mode -B 32768 -w "$tmp/sample.pcap" 'not (ip6 and ip6 multicast)' 2>"$tmp/tcpdump.err" &
 tcpdump_pid=$!
 for _ in $(seq 1 300); do grep -q "listening on" "$tmp/tcpdump.err" && break; sleep 0.01; done
 Scripts/diff-real-traffic.sh "$A" "$R" "$B"

@@ -91,36 +91,68 @@ enum Comparison {
 
     static func zoneKey(_ z: UInt16?) -> String { (z ?? 0) == 0 ? "" : " zone=\(z!)" }
 
-    /// One event as compared: type, original tuple, state (when the kernel printed one)
-    /// and the two flags.
-    static func eventSummary(type: EventType, original: Tuple, state: String?, unreplied: Bool, assured: Bool) -> String {
-        var s = "\(type == .new ? "NEW" : type == .update ? "UPDATE" : "DESTROY") \(key(original))"
-        if let state { s += " \(state)" }
-        if unreplied { s += " [UNREPLIED]" }
-        if assured { s += " [ASSURED]" }
-        return s
+    /// One event as compared: type, state (when the kernel printed one) and the flags.
+    struct EventShape: Equatable {
+        var type: EventType
+        var state: String?
+        var unreplied: Bool
+        var assured: Bool
+        var text: String {
+            var s = type == .new ? "NEW" : type == .update ? "UPDATE" : "DESTROY"
+            s += " \(state ?? "-")"
+            if unreplied { s += " [UNREPLIED]" }
+            if assured { s += " [ASSURED]" }
+            return s
+        }
     }
 
-    /// Differences between the kernel's event sequence and the engine's. The state is
-    /// compared only where the kernel's event carried one (it omits PROTOINFO when the
-    /// state did not change).
-    static func events(kernel: [KernelEntry], engine: [Event]) -> [String] {
-        let k = kernel.map {
-            eventSummary(type: $0.eventType ?? .new, original: $0.original, state: $0.state,
-                         unreplied: $0.unreplied, assured: $0.assured)
+    /// Differences between the kernel's events and the engine's, flow by flow (events of
+    /// different flows have no defined order between CPUs). The state is compared only
+    /// where the kernel's event carried one (it omits PROTOINFO when the state did not
+    /// change). With `concurrent` (real traffic), a kernel event may already show the
+    /// state of the flow's next event: the kernel fills an event message when it is
+    /// delivered, and the peer's packet may have been processed on another CPU by then.
+    static func events(kernel: [KernelEntry], engine: [Event], concurrent: Bool = false) -> [String] {
+        var order: [String] = []
+        var k: [String: [EventShape]] = [:], e: [String: [EventShape]] = [:]
+        for ev in kernel {
+            let key = key(ev.original) + zoneKey(ev.zone)
+            if k[key] == nil && e[key] == nil { order.append(key) }
+            k[key, default: []].append(EventShape(type: ev.eventType ?? .new, state: ev.state,
+                                                  unreplied: ev.unreplied, assured: ev.assured))
         }
-        let e = engine.enumerated().map { (i, ev) -> String in
-            let kernelHasState = i < kernel.count && kernel[i].state != nil
+        for ev in engine {
+            let key = key(ev.flow.original) + zoneKey(ev.flow.zone ?? ev.flow.original.zone)
+            if k[key] == nil && e[key] == nil { order.append(key) }
             let st = ev.flow.status ?? []
-            return eventSummary(type: ev.type, original: ev.flow.original,
-                                state: kernelHasState ? (stateName(ev.flow) ?? "-") : nil,
-                                unreplied: !st.contains(.seenReply), assured: st.contains(.assured))
+            e[key, default: []].append(EventShape(type: ev.type, state: stateName(ev.flow),
+                                                  unreplied: !st.contains(.seenReply), assured: st.contains(.assured)))
         }
-        if k == e { return [] }
-        var out = ["events differ (kernel | engine):"]
-        for i in 0..<max(k.count, e.count) {
-            let a = i < k.count ? k[i] : "-", b = i < e.count ? e[i] : "-"
-            out.append("   \(a == b ? " " : "!") \(a)  |  \(b)")
+        var out: [String] = []
+        for key in order {
+            let ks = k[key] ?? [], es = e[key] ?? []
+            func matches(_ i: Int) -> Bool {
+                guard i < ks.count, i < es.count else { return false }
+                func same(_ a: EventShape, _ b: EventShape) -> Bool {
+                    a.type == b.type && (a.state == nil || a.state == (b.state ?? "-"))
+                        && a.unreplied == b.unreplied && a.assured == b.assured
+                }
+                if same(ks[i], es[i]) { return true }
+                return concurrent && i + 1 < es.count && ks[i].type == es[i].type
+                    && same(EventShape(type: es[i + 1].type, state: ks[i].state, unreplied: ks[i].unreplied,
+                                       assured: ks[i].assured), es[i + 1])
+            }
+            let n = max(ks.count, es.count)
+            if (0..<n).allSatisfy(matches) { continue }
+            out.append("events of \(key) differ (kernel | engine):")
+            for i in 0..<n {
+                let a = i < ks.count ? ks[i].text : "-"
+                var b = i < es.count ? es[i].text : "-"
+                if i < ks.count, ks[i].state == nil, i < es.count {
+                    b = EventShape(type: es[i].type, state: nil, unreplied: es[i].unreplied, assured: es[i].assured).text
+                }
+                out.append("   \(matches(i) ? " " : "!") \(a)  |  \(b)")
+            }
         }
         return out
     }

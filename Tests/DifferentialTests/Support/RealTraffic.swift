@@ -28,12 +28,12 @@ extension Topology {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dfT-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        defer { if ProcessInfo.processInfo.environment["DIFF_KEEP"] == nil { try? FileManager.default.removeItem(at: dir) } }
         let pcap = dir.appendingPathComponent("r.pcap").path, err = dir.appendingPathComponent("tcpdump.err").path
         let listener = try startEventListener()
         var listenerStopped = false
         defer { if !listenerStopped { _ = listener.stop() } }
-        let tcpdump = try r.background(["sh", "-c", "exec tcpdump -i any -Q in -n -U -w '\(pcap)' 2>'\(err)'"])
+        let tcpdump = try r.background(["sh", "-c", "exec tcpdump -i any -Q in -n -U --immediate-mode -B 32768 -w '\(pcap)' 2>'\(err)'"])
         var tcpdumpStopped = false
         defer { if !tcpdumpStopped { _ = tcpdump.stop() } }
         let deadline = Date().addingTimeInterval(10)
@@ -49,10 +49,24 @@ extension Topology {
         let table = try listTable()
         _ = tcpdump.stop()
         tcpdumpStopped = true
+        // tcpdump's summary: "N packets dropped by kernel" must be 0, or the capture
+        // is not what R saw.
+        let summary = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        let dropped = summary.split(separator: "\n").first { $0.hasSuffix("packets dropped by kernel") }
+            .flatMap { Int($0.split(separator: " ").first ?? "") }
+        guard dropped == 0 else {
+            throw CaptureIncomplete(detail: summary)
+        }
         usleep(10_000)
         let events = try listener.stop().stdout.split(separator: "\n").filter { $0.contains("[") }
             .map { try KernelEntry(line: String($0)) }
         listenerStopped = true
         return KernelObservation(packets: try readCapture(path: pcap), table: table, listedAt: listedAt, events: events)
     }
+}
+
+/// tcpdump lost packets (the machine was too busy): the run must be repeated.
+struct CaptureIncomplete: Error, CustomStringConvertible {
+    var detail: String
+    var description: String { "tcpdump dropped packets: \(detail)" }
 }
