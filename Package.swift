@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "PacketBuilder"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "ConntrackKernelTests", dependencies: ["ConntrackKernel", "Netlink", "Conntrack", "ConntrackTestSupport"]),
-        .testTarget(name: "ConntrackEngineTests", dependencies: ["ConntrackEngine", "Conntrack", "PacketCapture"]),
+        .testTarget(name: "ConntrackEngineTests", dependencies: ["ConntrackEngine", "Conntrack", "PacketCapture", "PacketBuilder"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "PacketBuilderTests", dependencies: ["PacketBuilder", "ConntrackTestSupport"]),
         .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack"]),

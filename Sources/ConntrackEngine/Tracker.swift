@@ -57,7 +57,6 @@ public final class Tracker {
     /// GC pass. Call before listing.
     public func advance(to now: UInt64) {
         core.expireAll(now: now)
-        core.defrag.expire(now: now, counters: &core.counters)
     }
 
     /// Calls `body` with every live entry as ctnetlink would dump it at `now` (entries
