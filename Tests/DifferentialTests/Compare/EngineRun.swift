@@ -35,9 +35,7 @@ func runEngine(knobs: [KnobSetting], packets: [ReceivedPacket], listedAt: UInt64
         verdicts.append(v)
         tracker.drainEvents { events.append($0) }
     }
-    // `advance(to:)` would reap expired entries first; engine ee9432e traps in it (an
-    // exclusivity conflict between `core.defrag` and `&core.counters`), and
-    // `forEachFlow(now:)` skips expired entries anyway.
+    tracker.advance(to: listedAt)
     tracker.drainEvents { _ in }   // expiry DESTROYs: the kernel reaps lazily, not compared
     var flows: [Flow] = []
     tracker.forEachFlow(now: listedAt) { flows.append($0) }

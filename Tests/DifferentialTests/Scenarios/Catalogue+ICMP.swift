@@ -47,6 +47,8 @@ enum ICMPScenarios {
         Scenario("icmp.uninvertible_types", expect: [],
                  [icmpA(h, type: 9, id: 1), icmpA(h, type: 10, id: 2), icmpA(h, type: 42, id: 3)]),
         Scenario("icmp.bad_checksum", expect: [], [icmpA(h, type: 8, checksum: .corrupt)]),
+        Scenario("icmp.timeout_knob", knobs: [KnobSetting("icmp_timeout", 9), KnobSetting("icmpv6_timeout", 13)],
+                 expect: ["icmp", "icmpv6 unreplied"], [icmpA(h, type: 8), icmpB(h, type: 0), icmpA(h6, type: 128)]),
         Scenario("icmp.two_ids", expect: ["icmp", "icmp unreplied"],
                  [icmpA(h, type: 8, id: 1), icmpA(h, type: 8, id: 2), icmpB(h, type: 0, id: 1)]),
 

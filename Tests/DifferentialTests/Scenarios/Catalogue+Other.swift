@@ -115,6 +115,25 @@ enum OtherScenarios {
         Scenario("mark.tcp_handshake", expect: ["tcp ESTABLISHED assured"], TCPTalk(marked).handshake),
         Scenario("mark.udp_unreplied", expect: ["udp unreplied"], [UDPTalk(marked).o()]),
 
+        // Timeout knobs of the simple trackers
+        Scenario("gre.timeout_knobs", knobs: [KnobSetting("gre_timeout", 11), KnobSetting("gre_timeout_stream", 44)],
+                 expect: ["gre assured"], [greA(h), greB(h), greA(h)]),
+        Scenario("generic.timeout_knob", knobs: [KnobSetting("generic_timeout", 77)], expect: ["unknown unreplied"],
+                 [.a(PacketBuilder.generic(from: h.a, to: h.b, protocol: 253))]),
+        Scenario("sctp.timeout_knobs", knobs: [KnobSetting("sctp_timeout_established", 99), KnobSetting("sctp_timeout_closed", 4)],
+                 expect: ["sctp ESTABLISHED assured"], sctpHandshake(h)),
+
+        // Malformed IP: dropped by IP input before conntrack sees them.
+        Scenario("ip.bad_header_checksum", expect: [], [
+            .a(PacketBuilder.udp(from: h.a, 45000, to: h.b, 53, ip: { var o = IPOptions(); o.headerChecksum = .corrupt; return o }())),
+        ]),
+        Scenario("ip.total_length_beyond_packet", expect: [], [
+            .a(PacketBuilder.udp(from: h.a, 45001, to: h.b, 53, ip: { var o = IPOptions(); o.lengthOverride = 200; return o }())),
+        ]),
+        Scenario("ip.ipv6_payload_length_beyond_packet", expect: [], [
+            .a(PacketBuilder.udp(from: h6.a, 45002, to: h6.b, 53, ip: { var o = IPOptions(); o.lengthOverride = 300; return o }())),
+        ]),
+
         // Fragments: conntrack sees reassembled datagrams only.
         Scenario("frag.v4_udp", expect: ["udp unreplied"], [.a(fragments: PacketBuilder.fragment(bigUDP, payloadSize: 1200))]),
         Scenario("frag.v4_udp_reversed", expect: ["udp unreplied"],

@@ -135,6 +135,49 @@ enum TCPScenarios {
         Scenario("tcp.rst_after_fin", expect: ["tcp CLOSE assured"],
                  c.handshake + [c.o(.finAck, 1001, ack: 5001), c.r(.rst, 5001 + 30_000)]),
 
+        Scenario("tcp.rst_train", expect: ["tcp CLOSE assured"],
+                 c.handshake + [c.r(.pshAck, 5001, ack: 1001, data: 100), c.r(.rst, 5101)]),
+        Scenario("tcp.invalid_rst_then_invalid_fin_lowers_timeout", expect: ["tcp ESTABLISHED assured"],
+                 c.handshake + [c.r(.rst, 5001 &+ 3_000_000), c.o(.finAck, 1001 &+ 3_000_000, ack: 5001)]),
+        Scenario("tcp.rst_ack_zero_ack_established", expect: ["tcp CLOSE assured"],
+                 c.handshake + [c.r(.rstAck, 5001, ack: 0)]),
+
+        // Knobs: per-netns timeouts
+        Scenario("tcp.timeout_knobs", knobs: [KnobSetting("tcp_timeout_established", 900),
+                                              KnobSetting("tcp_timeout_syn_sent", 33),
+                                              KnobSetting("tcp_timeout_unacknowledged", 77)],
+                 expect: ["tcp ESTABLISHED assured", "tcp ESTABLISHED assured", "tcp SYN_SENT unreplied"],
+                 c.handshake + TCPTalk(.v4(), 40100, 80).handshake
+                    + [TCPTalk(.v4(), 40100, 80).o(.pshAck, 1001, ack: 5001, data: 10), TCPTalk(.v4(), 40101, 80).o(.syn, 7)]),
+        Scenario("tcp.timeout_knobs_close", knobs: [KnobSetting("tcp_timeout_time_wait", 5), KnobSetting("tcp_timeout_close", 3)],
+                 expect: ["tcp TIME_WAIT assured", "tcp CLOSE assured"],
+                 c.handshake + close(c) + TCPTalk(.v4(), 40102, 80).handshake + [TCPTalk(.v4(), 40102, 80).r(.rst, 5001)]),
+
+        // Options and pickup details
+        Scenario("tcp.wscale_one_side_only", expect: ["tcp ESTABLISHED assured"], [
+            c.o(.syn, 1000, win: 65535, options: [.mss(1460), .windowScale(7)]),
+            c.r(.synAck, 5000, ack: 1001, win: 65535, options: [.mss(1460)]),
+            c.o(.ack, 1001, ack: 5001, win: 60000),
+            c.r(.pshAck, 5001, ack: 1001, win: 65535, data: 30_000),
+            c.o(.ack, 1001, ack: 35_001, win: 60000),
+        ]),
+        Scenario("tcp.pickup_keepalive", expect: ["tcp ESTABLISHED assured"],
+                 [c.o(.ack, 1000, ack: 5001), c.r(.ack, 5001, ack: 1001), c.o(.ack, 1001, ack: 5001)]),
+        Scenario("tcp.pickup_from_reply_side_data", expect: ["tcp ESTABLISHED assured"],
+                 [c.r(.pshAck, 5001, ack: 1001, data: 100), c.o(.ack, 1001, ack: 5101), c.r(.ack, 5101, ack: 1001)]),
+        Scenario("tcp.syn_retransmit_reply_side_syn_sent2", expect: ["tcp SYN_SENT2"],
+                 [c.o(.syn, 1000), c.r(.syn, 5000), c.r(.syn, 5000)]),
+        Scenario("tcp.ipv6_extension_headers", expect: ["tcp ESTABLISHED assured"], {
+            var ip = IPOptions()
+            ip.ipv6ExtensionHeaders = [(type: 0, body: [1, 4, 0, 0, 0, 0]), (type: 60, body: [1, 4, 0, 0, 0, 0])]
+            let h = Hosts.v6()
+            return [
+                .a(PacketBuilder.tcp(from: h.a, 40000, to: h.b, 80, seq: 1000, flags: .syn, ip: ip)),
+                .b(PacketBuilder.tcp(from: h.b, 80, to: h.a, 40000, seq: 5000, ack: 1001, flags: .synAck, ip: ip)),
+                .a(PacketBuilder.tcp(from: h.a, 40000, to: h.b, 80, seq: 1001, ack: 5001, flags: .ack)),
+            ]
+        }()),
+
         // SYN in established, resynchronisation, simultaneous open, reopen
         Scenario("tcp.syn_in_established_ignored", expect: ["tcp ESTABLISHED assured"],
                  c.handshake + [c.o(.syn, 90_000)]),
