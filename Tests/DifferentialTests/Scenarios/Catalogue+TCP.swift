@@ -157,9 +157,10 @@ enum TCPScenarios {
         Scenario("tcp.wscale_one_side_only", expect: ["tcp ESTABLISHED assured"], [
             c.o(.syn, 1000, win: 65535, options: [.mss(1460), .windowScale(7)]),
             c.r(.synAck, 5000, ack: 1001, win: 65535, options: [.mss(1460)]),
-            c.o(.ack, 1001, ack: 5001, win: 60000),
-            c.r(.pshAck, 5001, ack: 1001, win: 65535, data: 30_000),
-            c.o(.ack, 1001, ack: 35_001, win: 60000),
+            // Scales are forced to 0: A's window is 502 bytes, not 502 << 7.
+            c.o(.ack, 1001, ack: 5001, win: 502),
+            c.r(.pshAck, 5001, ack: 1001, win: 65535, data: 1400),
+            c.o(.ack, 1001, ack: 6401, win: 502),
         ]),
         Scenario("tcp.pickup_keepalive", expect: ["tcp ESTABLISHED assured"],
                  [c.o(.ack, 1000, ack: 5001), c.r(.ack, 5001, ack: 1001), c.o(.ack, 1001, ack: 5001)]),
