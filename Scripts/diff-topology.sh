@@ -109,6 +109,19 @@ table inet t {
         ip saddr 10.88.5.0/24 ct zone set 5
         ip daddr 10.88.5.0/24 ct zone set 5
     }
+    # What `ct state` each scenario packet had right after conntrack (counters per state).
+    chain count {
+        ct state new counter comment "new"
+        ct state established counter comment "established"
+        ct state related counter comment "related"
+        ct state invalid counter comment "invalid"
+        ct state untracked counter comment "untracked"
+    }
+    chain states {
+        type filter hook prerouting priority -150; policy accept;
+        ip saddr 10.88.0.0/16 jump count
+        ip6 saddr fd88::/16 jump count
+    }
     chain forwarding {
         type filter hook forward priority 0; policy accept;
         ct state invalid counter

@@ -74,6 +74,7 @@ final class DifferentialTests: XCTestCase {
         }
         var diffs = Comparison.tables(kernel: obs.table, engine: engine.flows)
             + Comparison.events(kernel: obs.events, engine: engine.events, concurrent: concurrent)
+            + Comparison.counts(kernelStates: obs.states, kernelStatistics: obs.statistics, engine: engine)
         if !diffs.isEmpty {
             // The engine's verdict per packet (`#n state(reason)`), invalid ones only for long runs.
             let verdicts = engine.verdicts.enumerated().compactMap { (i, v) -> String? in

@@ -182,4 +182,28 @@ enum Comparison {
         }
         return last == es.count - 1
     }
+
+    /// Statistics compared per scenario: the ones a packet sequence decides.
+    static let comparedStatistics = ["invalid", "error", "drop", "early_drop", "insert_failed", "clash_resolve"]
+
+    /// Differences in per-state packet counts and statistics.
+    static func counts(kernelStates: [String: Int]?, kernelStatistics: [String: Int]?, engine: EngineObservation) -> [String] {
+        var out: [String] = []
+        if let k = kernelStates {
+            let kk = k.filter { $0.value != 0 }, e = engine.states
+            if kk != e {
+                out.append("ct state counts: kernel \(kk.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), "
+                           + "engine \(e.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            }
+        }
+        if let k = kernelStatistics {
+            var d: [String] = []
+            for name in comparedStatistics {
+                let kv = k[name] ?? 0, ev = Int(engine.statistics[name] ?? 0)
+                if kv != ev { d.append("\(name): kernel \(kv), engine \(ev)") }
+            }
+            if !d.isEmpty { out.append("statistics: " + d.joined(separator: "; ")) }
+        }
+        return out
+    }
 }

@@ -8,6 +8,16 @@ struct EngineObservation {
     var events: [Event]
     /// Verdict of each packet (same order as the input).
     var verdicts: [Verdict]
+    /// The engine's statistics after the run (`conntrack -S` names).
+    var statistics: CPUStatistics
+
+    /// How many packets got each `ct state`; queued fragments are not counted (the kernel's
+    /// conntrack only sees the reassembled datagram).
+    var states: [String: Int] {
+        var out: [String: Int] = [:]
+        for v in verdicts where v.state != .fragmentQueued { out[v.state.description, default: 0] += 1 }
+        return out
+    }
 }
 
 /// Per-packet context the router's ruleset gives packets (see diff-topology.sh): zone 5
@@ -39,5 +49,5 @@ func runEngine(knobs: [KnobSetting], packets: [ReceivedPacket], listedAt: UInt64
     tracker.drainEvents { _ in }   // expiry DESTROYs: the kernel reaps lazily, not compared
     var flows: [Flow] = []
     tracker.forEachFlow(now: listedAt) { flows.append($0) }
-    return EngineObservation(flows: flows, events: events, verdicts: verdicts)
+    return EngineObservation(flows: flows, events: events, verdicts: verdicts, statistics: tracker.statistics)
 }

@@ -20,6 +20,11 @@ struct KernelObservation {
     var listedAt: UInt64
     /// Events `conntrack -E` printed while the scenario ran.
     var events: [KernelEntry]
+    /// How many scenario packets had each `ct state` (new, established, related,
+    /// invalid, untracked) right after conntrack in R (nil for real traffic).
+    var states: [String: Int]? = nil
+    /// Increase of R's conntrack statistics (`conntrack -S`, summed over CPUs).
+    var statistics: [String: Int]? = nil
 }
 
 extension Topology {
@@ -31,6 +36,7 @@ extension Topology {
         try flush()
         for k in scenario.knobs { try setSysctl(k.name, k.value) }
         _ = try capture.drain()
+        let statesBefore = try stateCounters(), statsBefore = try statistics()
         let listener = try startEventListener()
         var stopped = false
         defer { if !stopped { _ = listener.stop() } }
@@ -41,6 +47,7 @@ extension Topology {
         usleep(30_000)  // let the last packets pass R and their events reach the listener
         let listedAt = wallClockNow()
         let table = try listTable()
+        let statesAfter = try stateCounters(), statsAfter = try statistics()
         usleep(10_000)
         let result = listener.stop()
         stopped = true
@@ -51,7 +58,9 @@ extension Topology {
             guard Topology.isScenarioTraffic(f.frame) else { return nil }
             return ReceivedPacket(time: f.time, side: f.ifindex == raIndex ? .a : .b, ip: Array(f.frame[14...]))
         }
-        return KernelObservation(packets: packets, table: table, listedAt: listedAt, events: events)
+        return KernelObservation(packets: packets, table: table, listedAt: listedAt, events: events,
+                                 states: statesAfter.merging(statesBefore) { $0 - $1 },
+                                 statistics: statsAfter.merging(statsBefore) { $0 - $1 })
     }
 
     /// Whether an Ethernet frame carries an IP packet from or to the crafted ranges

@@ -101,6 +101,29 @@ final class Topology {
         try KernelEntry.parseListing(r.runChecked(["conntrack", "-L", "-o", "extended"]).stdout)
     }
 
+    /// The per-state packet counters of R's `count` chain (`ct state X counter comment "X"`).
+    func stateCounters() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for line in try r.runChecked(["nft", "list", "chain", "inet", "t", "count"]).stdout.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard let i = f.firstIndex(of: "packets"), i + 1 < f.count, let n = Int(f[i + 1]),
+                  let c = f.firstIndex(of: "comment"), c + 1 < f.count else { continue }
+            out[String(f[c + 1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")))] = n
+        }
+        return out
+    }
+
+    /// R's conntrack statistics (`conntrack -S`), summed over CPUs.
+    func statistics() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for tok in try r.runChecked(["conntrack", "-S"]).stdout.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
+            let kv = tok.split(separator: "=")
+            guard kv.count == 2, kv[0] != "cpu", let n = Int(kv[1]) else { continue }
+            out[String(kv[0]), default: 0] += n
+        }
+        return out
+    }
+
     /// Starts `conntrack -E` in R and returns once it is subscribed to the event
     /// groups (its own netlink socket shows groups 0x7 in `/proc/PID/net/netlink`),
     /// so no entry created afterwards misses its event extension.
