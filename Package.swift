@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ConntrackKernel", targets: ["ConntrackKernel"]),
         .library(name: "ConntrackEngine", targets: ["ConntrackEngine"]),
         .library(name: "PacketCapture", targets: ["PacketCapture"]),
+        .library(name: "PacketBuilder", targets: ["PacketBuilder"]),
         .executable(name: "conntrack", targets: ["conntrack"]),
     ],
     targets: [

@@ -1,0 +1,292 @@
+import Conntrack
+import ConntrackEngine
+import PacketCapture
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options of the capture-file source (`--pcap`, `--now`, `--sysctl`, `--explain`),
+/// which conntrack-tools does not have.
+public struct CaptureOptions: Sendable, Equatable {
+    /// Capture files, read in order (`--pcap FILE`, repeatable; `-` is standard input).
+    public var files: [String] = []
+    /// The moment the table is looked at, nanoseconds since the epoch (`--now EPOCH`);
+    /// nil means the last packet's timestamp.
+    public var now: UInt64?
+    /// Kernel sysctls to apply before replaying (`--sysctl NAME=VALUE`), in order.
+    public var sysctls: [(name: String, value: Int)] = []
+    /// Print one line per packet (`--explain`).
+    public var explain = false
+
+    public init() {}
+
+    public static func == (a: CaptureOptions, b: CaptureOptions) -> Bool {
+        a.files == b.files && a.now == b.now && a.explain == b.explain
+            && a.sysctls.map(\.name) == b.sysctls.map(\.name) && a.sysctls.map(\.value) == b.sysctls.map(\.value)
+    }
+
+    /// Removes the capture options from a command line and returns them with the rest,
+    /// which is then parsed exactly as conntrack-tools parses it. Returns an error
+    /// message (for exit status 2) when an option is malformed.
+    public static func extract(from arguments: [String]) -> (options: CaptureOptions, rest: [String], error: String?) {
+        var o = CaptureOptions()
+        var rest: [String] = []
+        var i = 0
+        func value(_ name: String) -> String? {
+            let a = arguments[i]
+            if a.hasPrefix(name + "=") { return String(a.dropFirst(name.count + 1)) }
+            guard i + 1 < arguments.count else { return nil }
+            i += 1
+            return arguments[i]
+        }
+        while i < arguments.count {
+            let a = arguments[i]
+            if i == 0 { rest.append(a); i += 1; continue }
+            if a == "--" { rest += arguments[i...]; break }
+            if a == "--pcap" || a.hasPrefix("--pcap=") {
+                guard let v = value("--pcap") else { return (o, rest, "option `--pcap' requires an argument") }
+                o.files.append(v)
+            } else if a == "--now" || a.hasPrefix("--now=") {
+                guard let v = value("--now") else { return (o, rest, "option `--now' requires an argument") }
+                guard let ns = parseEpoch(v) else { return (o, rest, "Bad parameter `\(v)' for --now (seconds since the epoch)") }
+                o.now = ns
+            } else if a == "--sysctl" || a.hasPrefix("--sysctl=") {
+                guard let v = value("--sysctl") else { return (o, rest, "option `--sysctl' requires an argument") }
+                guard let eq = v.firstIndex(of: "="), let n = Int(v[v.index(after: eq)...].trimmingSpaces()) else {
+                    return (o, rest, "Bad parameter `\(v)' for --sysctl (NAME=VALUE)")
+                }
+                o.sysctls.append((String(v[..<eq]), n))
+            } else if a == "--explain" {
+                o.explain = true
+            } else {
+                rest.append(a)
+            }
+            i += 1
+        }
+        return (o, rest, nil)
+    }
+
+    /// Parses `SECONDS[.FRACTION]` into nanoseconds.
+    static func parseEpoch(_ s: String) -> UInt64? {
+        let parts = s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let secs = UInt64(parts[0]), secs < 1 << 33 else { return nil }
+        var ns: UInt64 = 0
+        if parts.count == 2 {
+            let frac = parts[1]
+            guard !frac.isEmpty, frac.count <= 9, frac.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            ns = UInt64(frac + String(repeating: "0", count: 9 - frac.count))!
+        }
+        return secs * 1_000_000_000 + ns
+    }
+}
+
+extension StringProtocol {
+    func trimmingSpaces() -> Substring {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
+
+/// A failure reading a capture file: one line, with the byte offset where it applies.
+public struct CaptureReplayError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The userspace tracker fed from capture files: a `FlowSource` whose table is the one
+/// Linux would keep for the captured packets (accounting on by default).
+///
+/// The capture is replayed once, on first use; `-E` instead replays it while handing
+/// each event over as it happens.
+public final class EngineSource: FlowSource {
+    let options: CaptureOptions
+    private(set) var tracker: Tracker
+    /// Where `--explain` lines and progress go.
+    let explainOutput: OutputBuffer?
+    let progress: ((String) -> Void)?
+    private var replayed = false
+    private var eventGroups: UInt32 = 0
+    private var wantsExpectations = false
+    /// Time of the packet being processed or of the table view (nanoseconds).
+    public private(set) var currentTime: UInt64 = 0
+    /// True once `-E` has delivered every event of the capture.
+    public private(set) var exhausted = false
+    /// Frames that carried no IP packet (ARP, ...), skipped.
+    public private(set) var skippedFrames = 0
+    /// Packets handed to the tracker.
+    public private(set) var packetCount = 0
+
+    /// Creates the source. Throws a one-line message for an unknown sysctl.
+    public init(options: CaptureOptions, explainOutput: OutputBuffer?, progress: ((String) -> Void)?) throws {
+        self.options = options
+        self.explainOutput = options.explain ? explainOutput : nil
+        self.progress = progress
+        tracker = try EngineSource.makeTracker(options, eventListener: false)
+    }
+
+    /// A tracker with the kernel's defaults, accounting on, then the `--sysctl` values.
+    static func makeTracker(_ options: CaptureOptions, eventListener: Bool) throws -> Tracker {
+        var config = TrackerConfiguration()
+        config.accounting = true
+        // nf_conntrack_events=2: entries get events only while a listener exists (-E).
+        config.hasEventListener = eventListener
+        let tracker = Tracker(configuration: config)
+        for (name, value) in options.sysctls {
+            do {
+                try tracker.setSysctl(name, value)
+            } catch {
+                throw CaptureReplayError(description: "\(error)")
+            }
+        }
+        return tracker
+    }
+
+    /// The view time: `--now`, else the last packet's timestamp.
+    var viewTime: UInt64 { options.now ?? currentTime }
+
+    /// Replays every capture file through the tracker, calling `onEvents` after each packet.
+    private func replay(_ onEvent: ((Event) throws -> Void)?) throws {
+        guard !replayed else { return }
+        replayed = true
+        var lastProgress = monotonicSeconds()
+        var number = 0
+        for file in options.files {
+            let reader: CaptureReader
+            do {
+                reader = file == "-" ? try CaptureReader(fileDescriptor: 0) : try CaptureReader(path: file)
+            } catch {
+                throw CaptureReplayError(description: "\(file): \(error)")
+            }
+            while true {
+                let next: CapturedPacket?
+                do {
+                    next = try reader.next()
+                } catch {
+                    // Everything before the bad record was processed; report where it stopped.
+                    try finishReplay(onEvent)
+                    throw CaptureReplayError(description: "\(file): \(error)")
+                }
+                guard let packet = next else { break }
+                number += 1
+                let t = UInt64(max(0, packet.timestamp))
+                if let stop = options.now, t > stop { break }
+                let layer = LinkLayer.networkLayer(linkType: packet.linkType, frame: packet.bytes)
+                guard let offset = layer.offset else {
+                    skippedFrames += 1
+                    if let out = explainOutput { explainSkipped(number, t, layer, out) }
+                    continue
+                }
+                currentTime = max(currentTime, t)
+                let ip = UnsafeRawBufferPointer(rebasing: packet.bytes[offset...])
+                let verdict = tracker.process(ip, now: t, metadata: PacketMetadata())
+                packetCount += 1
+                if let out = explainOutput { explain(number, t, ip, verdict, out) }
+                if let onEvent { try deliverEvents(onEvent) }
+                if progress != nil, number & 0xffff == 0 {
+                    let now = monotonicSeconds()
+                    if now - lastProgress >= 1 {
+                        lastProgress = now
+                        progress?("\r\(number) packets, \(tracker.count) connections")
+                    }
+                }
+            }
+        }
+        try finishReplay(onEvent)
+    }
+
+    private func finishReplay(_ onEvent: ((Event) throws -> Void)?) throws {
+        if progress != nil && packetCount >= 0x10000 { progress?("\r\u{1b}[K") }
+        let view = viewTime
+        currentTime = view
+        tracker.advance(to: view)
+        if let onEvent { try deliverEvents(onEvent) }
+        explainOutput?.flush()
+    }
+
+    private func deliverEvents(_ onEvent: (Event) throws -> Void) throws {
+        var failure: Error?
+        tracker.drainEvents { e in
+            guard failure == nil, eventGroups & UInt32(e.type.rawValue) != 0 else { return }
+            if let t = e.time { currentTime = t }
+            do { try onEvent(e) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    private func monotonicSeconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return ts.tv_sec
+    }
+
+    // MARK: FlowSource
+
+    public func dump(table: FlowTable, family: AddressFamily?, filter: DumpFilter, zeroCounters: Bool,
+                     _ body: (Flow) throws -> Void) throws {
+        try replay(nil)
+        guard table == .conntrack else { return }
+        var failure: Error?
+        tracker.forEachFlow(now: viewTime) { f in
+            guard failure == nil else { return }
+            if let family, f.family != family { return }
+            if let m = filter.mark, (f.mark ?? 0) & m.mask != m.value { return }
+            if let s = filter.status, (f.status?.rawValue ?? 0) & s.mask != s.value { return }
+            do { try body(f) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    public func get(original: Tuple?, reply: Tuple?, zone: UInt16?, family: AddressFamily) throws -> Flow {
+        try replay(nil)
+        guard let t = original ?? reply,
+              let f = tracker.flow(matching: t, zone: zone ?? 0, now: viewTime) else {
+            throw SourceError(errno: ENOENT)
+        }
+        return f
+    }
+
+    public func create(_ flow: Flow) throws { throw SourceError(errno: EOPNOTSUPP) }
+    public func update(_ flow: Flow, family: AddressFamily) throws { throw SourceError(errno: EOPNOTSUPP) }
+    public func delete(_ flow: Flow) throws { throw SourceError(errno: EOPNOTSUPP) }
+    public func flush(family: AddressFamily?) throws { throw SourceError(errno: EOPNOTSUPP) }
+
+    public func count() throws -> UInt32 {
+        try replay(nil)
+        return UInt32(tracker.count)
+    }
+
+    public func cpuStatistics() throws -> [CPUStatistics] {
+        try replay(nil)
+        return [tracker.statistics]
+    }
+
+    public func dumpExpectations(family: AddressFamily, _ body: (Expectation) throws -> Void) throws {
+        try replay(nil)
+    }
+    public func getExpectation(tuple: Tuple, family: AddressFamily) throws -> Expectation {
+        throw SourceError(errno: ENOENT)
+    }
+    public func createExpectation(_ e: Expectation) throws { throw SourceError(errno: EOPNOTSUPP) }
+    public func deleteExpectation(tuple: Tuple, family: AddressFamily) throws { throw SourceError(errno: ENOENT) }
+    public func flushExpectations(family: AddressFamily) throws { throw SourceError(errno: EOPNOTSUPP) }
+    public func expectationStatistics() throws -> [ExpectationStatistics] {
+        [ExpectationStatistics(cpu: 0, new: 0, create: 0, delete: 0)]
+    }
+
+    public func subscribe(expectations: Bool, groups: UInt32, bufferSize: Int?) throws -> Int? {
+        wantsExpectations = expectations
+        eventGroups = expectations ? 0 : groups
+        // Events must exist for entries created from now on (nf_conntrack_events=2 with a listener).
+        if !expectations && !replayed { tracker = try EngineSource.makeTracker(options, eventListener: true) }
+        return bufferSize
+    }
+
+    public func receiveEvents(timeoutMilliseconds: Int32, _ body: (SourceEvent) throws -> Void) throws {
+        if exhausted { return }
+        defer { exhausted = true }
+        try withoutActuallyEscaping(body) { deliver in
+            try replay { e in try deliver(.flow(e)) }
+        }
+    }
+}
