@@ -309,16 +309,17 @@ final class TCPTests: XCTestCase {
         XCTAssertEqual(h.tcpState, .lastAck)
     }
 
-    func testUnackedDataTimeoutAndInvalidFinLowersTimeout() {
+    func testOutOfWindowFinsFromBothSidesLowerTimeoutToUnack() {
+        // nf_tcp_handle_invalid: an invalid FIN after an invalid FIN from the other side
+        // on an ASSURED entry with >= 120 s left lowers the timeout to UNACK (300 s).
         let h = Harness()
         let d = TCPDriver(h)
         d.handshake()
-        d.a(.finAck)
-        // An out-of-window FIN from the other side after our FIN: lowered to UNACK.
-        h.wait(1)
-        let v = d.b(.finAck, seq: d.seqB &+ 100_000_000)
-        XCTAssertEqual(v.state, .invalid)
-        XCTAssertEqual(h.tcpState, .finWait)
+        XCTAssertEqual(d.a(.finAck, seq: d.seqA &+ 100_000_000).state, .invalid)
+        XCTAssertEqual(h.only()?.timeout, 431_999, "first invalid FIN is only recorded")
+        XCTAssertEqual(d.b(.finAck, seq: d.seqB &+ 100_000_000).state, .invalid)
+        XCTAssertEqual(h.only()?.timeout, 299)
+        XCTAssertEqual(h.tcpState, .established)
     }
 
     func testIPv6Handshake() {

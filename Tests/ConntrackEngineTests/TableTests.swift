@@ -212,3 +212,39 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(h.only()?.countersOriginal?.bytes, 29)
     }
 }
+
+final class BatchTests: XCTestCase {
+    func testBatchGivesSameVerdictsAsSingleCalls() {
+        var packets: [[UInt8]] = []
+        for i in 0..<100 {
+            let c = IPAddress(ipv4: 0x0a00_0000 | UInt32(i % 37)), s = Harness.b4
+            packets.append(PacketBuilder.udp(from: c, UInt16(1000 + i % 13), to: s, 53))
+            packets.append(PacketBuilder.udp(from: s, 53, to: c, UInt16(1000 + i % 13)))
+            packets.append(PacketBuilder.tcp(from: c, UInt16(2000 + i % 7), to: s, 80, seq: 1, flags: i % 3 == 0 ? .syn : .ack))
+        }
+        packets.append([0x45, 0, 0])
+        let single = Harness(), batched = Harness()
+        var expected: [Verdict] = []
+        for p in packets { expected.append(single.send(p)); single.wait(0.01) }
+        var times: [UInt64] = []
+        var t = batched.now
+        for _ in packets { times.append(t); t += 10_000_000 }
+        var verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
+        let copies = packets.map { p -> UnsafeMutableRawBufferPointer in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: p.count, alignment: 8)
+            b.copyBytes(from: p)
+            return b
+        }
+        defer { for c in copies { c.deallocate() } }
+        let raws = copies.map { UnsafeRawBufferPointer($0) }
+        raws.withUnsafeBufferPointer { pb in
+            times.withUnsafeBufferPointer { tb in
+                verdicts.withUnsafeMutableBufferPointer { vb in
+                    batched.tracker.processBatch(pb, now: tb, verdicts: vb)
+                }
+            }
+        }
+        XCTAssertEqual(verdicts, expected)
+        XCTAssertEqual(batched.tracker.count, single.tracker.count)
+    }
+}
