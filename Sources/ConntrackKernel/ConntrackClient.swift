@@ -30,6 +30,9 @@ public struct CreateFlags: OptionSet, Sendable, Hashable {
 public final class ConntrackClient {
     let socket: NetlinkSocket
     var builder = MessageBuilder(capacity: 512)
+    /// Set while a request is in flight: a request made from inside a dump's body on
+    /// the same client would consume (and drop) the dump's own replies.
+    var busy = false
 
     /// Opens a `NETLINK_NETFILTER` socket.
     /// - Parameters:
@@ -46,6 +49,9 @@ public final class ConntrackClient {
 
     /// The socket's netlink port id: events caused by this client carry it (`Event.portID`).
     public var portID: UInt32 { socket.portID }
+
+    /// Datagrams and bytes received so far on this client's socket.
+    public var received: (datagrams: Int, bytes: Int) { (socket.datagramsReceived, socket.bytesReceived) }
 
     /// Messages skipped so far because they could not be decoded.
     public var malformedMessages: Int { socket.malformedMessages }
@@ -66,6 +72,9 @@ public final class ConntrackClient {
     func run(_ operation: String, sequence: UInt32, isDump: Bool,
              _ body: (_ header: NetfilterHeader, _ message: NetlinkMessage, _ attributes: UnsafeRawBufferPointer) throws -> Bool) throws {
         builder.endMessage()
+        precondition(!busy, "ConntrackClient: \(operation) called from inside another request's body; use a second client")
+        busy = true
+        defer { busy = false }
         try mapErrors(operation) {
             try socket.request(builder.bytes, sequence: sequence, operation: operation, isDump: isDump) { m in
                 guard m.payload.count >= CT.nfgenmsgSize else { return false }
@@ -156,11 +165,14 @@ public final class ConntrackClient {
     /// Updates an existing entry (`IPCTNL_MSG_CT_NEW` without create flags): timeout,
     /// mark (with `markMask`: new = (old & ~mask) ^ mark), status bits (set only),
     /// protocol info, labels, helper, sequence adjustment, synproxy.
-    /// - Parameter family: `nfgen_family` to send (the flow's own family by default).
+    /// - Parameters:
+    ///   - family: `nfgen_family` to send (the flow's own family by default).
     /// - Throws: `ConntrackError` (`ENOENT`, `EBUSY` for illegal status changes, `EPERM`...).
-    public func update(_ flow: Flow, family: AddressFamily? = nil) throws {
+    ///   - includeReply: also send `CTA_TUPLE_REPLY` (conntrack-tools' `-U` sends only
+    ///     the original tuple; the kernel looks the entry up by the original tuple first).
+    public func update(_ flow: Flow, family: AddressFamily? = nil, includeReply: Bool = true) throws {
         let seq = begin(CT.subsysConntrack, CT.new, flags: .ack, family: (family ?? flow.family).rawValue)
-        builder.putFlow(flow)
+        builder.putFlow(flow, includeReply: includeReply)
         try runAck("update", sequence: seq)
     }
 
@@ -183,7 +195,36 @@ public final class ConntrackClient {
     /// `family` and flushes **every** family (`ctnetlink_del_conntrack` uses
     /// `AF_UNSPEC` unless `nfgen_version` is non-zero). Pass `version: 1` for a flush
     /// that really honours `family`.
+    ///
+    /// Tuple filters (`CTA_FILTER`) are sent to the kernel (Linux 6.18 flushes by them);
+    /// a kernel that refuses them (EOPNOTSUPP, e.g. 6.1) and any filter with a zone
+    /// (which a kernel's flush may silently ignore, removing every zone) are carried out
+    /// as a filtered dump followed by one delete (with `CTA_ID`) per match; entries that
+    /// vanish in between are skipped.
     public func flush(family: AddressFamily? = nil, filter: KernelFilter? = nil, version: UInt8 = 0) throws {
+        if let filter, filter.zone != nil {
+            return try flushByDump(family: family, filter: filter)
+        }
+        do {
+            try kernelFlush(family: family, filter: filter, version: version)
+        } catch let e as ConntrackError where e.errno == EOPNOTSUPP && filter.map(\.hasTupleFilter) == true {
+            try flushByDump(family: family, filter: filter!)
+        }
+    }
+
+    func flushByDump(family: AddressFamily?, filter: KernelFilter) throws {
+        var victims: [Flow] = []
+        try dump(family: family, filter: filter) { victims.append($0) }
+        for v in victims {
+            do {
+                try delete(original: v.original, zone: v.zone, id: v.id, family: v.family)
+            } catch let e as ConntrackError where e.errno == ENOENT {
+                continue
+            }
+        }
+    }
+
+    func kernelFlush(family: AddressFamily?, filter: KernelFilter?, version: UInt8) throws {
         let seq = begin(CT.subsysConntrack, CT.delete, flags: .ack, family: family?.rawValue ?? 0, version: version)
         if let filter { builder.putFilter(filter, family: family) }
         try runAck("flush", sequence: seq)
@@ -201,15 +242,7 @@ public final class ConntrackClient {
         let seq = begin(CT.subsysConntrack, CT.getStats, flags: .ack, family: 0)
         var result: GlobalStatistics? = nil
         try run("statistics", sequence: seq, isDump: false) { _, _, attrs in
-            var s = GlobalStatistics(entries: 0)
-            for a in Attributes(attrs) {
-                switch a.type {
-                case CT.statsGlobalEntries: s.entries = a.be32 ?? 0
-                case CT.statsGlobalMaxEntries: s.maxEntries = a.be32
-                default: break
-                }
-            }
-            result = s
+            result = GlobalStatistics.decode(attributes: attrs)
             return true
         }
         guard let result else { throw ConntrackError(errno: EBADMSG, operation: "statistics", fromKernel: false) }
@@ -222,14 +255,7 @@ public final class ConntrackClient {
         let seq = begin(CT.subsysConntrack, CT.getStatsCPU, flags: .dump, family: 0)
         var out: [CPUStatistics] = []
         try run("cpu statistics", sequence: seq, isDump: true) { h, _, attrs in
-            var s = CPUStatistics(cpu: h.resourceID)
-            for a in Attributes(attrs) {
-                let i = Int(a.type) - 1
-                guard i >= 0, let v = a.be32 else { continue }
-                while s.counters.count <= i { s.counters.append(nil) }
-                s.counters[i] = v
-            }
-            out.append(s)
+            out.append(CPUStatistics.decode(attributes: attrs, cpu: h.resourceID))
             return true
         }
         return out
@@ -259,5 +285,35 @@ extension Flow {
         var f = self
         if let s = f.status { f.status = s.union(.confirmed) }
         return f
+    }
+}
+
+extension GlobalStatistics {
+    /// Decodes `CTA_STATS_GLOBAL_*`.
+    static func decode(attributes: UnsafeRawBufferPointer) -> GlobalStatistics {
+        var s = GlobalStatistics(entries: 0)
+        for a in Attributes(attributes) {
+            switch a.type {
+            case CT.statsGlobalEntries: s.entries = a.be32 ?? 0
+            case CT.statsGlobalMaxEntries: s.maxEntries = a.be32
+            default: break
+            }
+        }
+        return s
+    }
+}
+
+extension CPUStatistics {
+    /// Decodes `CTA_STATS_*` (attribute n is counter n-1; absent ones stay nil,
+    /// unknown newer ones are kept at their index).
+    static func decode(attributes: UnsafeRawBufferPointer, cpu: UInt16) -> CPUStatistics {
+        var s = CPUStatistics(cpu: cpu)
+        for a in Attributes(attributes) {
+            let i = Int(a.type) - 1
+            guard i >= 0, i < 64, let v = a.be32 else { continue }
+            while s.counters.count <= i { s.counters.append(nil) }
+            s.counters[i] = v
+        }
+        return s
     }
 }

@@ -68,8 +68,8 @@ public struct KernelFilter: Sendable, Hashable {
     public var status: Status?
     /// `CTA_STATUS_MASK` (defaults to `status` in the kernel).
     public var statusMask: Status?
-    /// Only entries in this zone. Sent as `CTA_ZONE`; the kernel only honours it
-    /// together with `CTA_FILTER`, so dumps also check it on each decoded entry.
+    /// Only entries in this zone. Sent as `CTA_ZONE` (Linux 6.18 filters dumps by it;
+    /// older kernels ignore it), and dumps also check it on each decoded entry.
     public var zone: UInt16?
     /// Original-direction tuple fields to match (`CTA_FILTER_ORIG_FLAGS`).
     public var original: TupleFilter?
@@ -86,6 +86,8 @@ public struct KernelFilter: Sendable, Hashable {
         self.original = original
         self.reply = reply
     }
+
+    var hasTupleFilter: Bool { !(original?.isEmpty ?? true) || !(reply?.isEmpty ?? true) }
 
     /// Whether the filter restricts nothing.
     public var isEmpty: Bool {
@@ -105,12 +107,14 @@ extension MessageBuilder {
             put(CT.status, be32: s.rawValue)
             put(CT.statusMask, be32: (f.statusMask ?? s).rawValue)
         }
+        // Linux 6.18 filters dumps by CTA_ZONE alone; older kernels ignore it there
+        // (dumps also check the zone of each decoded entry).
+        if let z = f.zone { put(CT.zone, be16: z) }
         let orig = f.original.flatMap { $0.isEmpty ? nil : $0 }
         let reply = f.reply.flatMap { $0.isEmpty ? nil : $0 }
         if orig == nil && reply == nil { return }
         let fam = family ?? orig?.source?.family ?? orig?.destination?.family
             ?? reply?.source?.family ?? reply?.destination?.family ?? .ipv4
-        if let z = f.zone { put(CT.zone, be16: z) }
         var origFlags: UInt32 = 0
         var replyFlags: UInt32 = 0
         if let o = orig { origFlags = putTupleFilter(CT.tupleOrig, o, family: fam) }

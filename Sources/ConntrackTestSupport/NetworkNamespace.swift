@@ -29,9 +29,10 @@ public final class NetworkNamespace: @unchecked Sendable {
         let n = NetworkNamespace.counter
         NetworkNamespace.counterLock.unlock()
         name = "\(prefix)-\(getpid())-\(n)"
-        _ = try? run(["ip", "netns", "del", name])
-        try runChecked(["ip", "netns", "add", name])
-        try runChecked(["ip", "-n", name, "link", "set", "lo", "up"])
+        // The module's free functions: the instance methods would run inside the namespace.
+        _ = try? ConntrackTestSupport.run(["ip", "netns", "del", name])
+        try ConntrackTestSupport.runChecked(["ip", "netns", "add", name])
+        try ConntrackTestSupport.runChecked(["ip", "-n", name, "link", "set", "lo", "up"])
     }
 
     deinit { remove() }
@@ -40,7 +41,7 @@ public final class NetworkNamespace: @unchecked Sendable {
     public func remove() {
         guard !removed else { return }
         removed = true
-        _ = try? run(["ip", "netns", "del", name])
+        _ = try? ConntrackTestSupport.run(["ip", "netns", "del", name])
     }
 
     /// Path of the namespace's handle (`/run/netns/NAME`).

@@ -23,44 +23,73 @@ extension NetlinkSocket {
     /// Reads replies of an already sent request (see `request`).
     public func readReplies(sequence: UInt32, operation: String, isDump: Bool,
                             _ body: (NetlinkMessage) throws -> Bool) throws {
-        var interrupted = false
-        var pending: (any Error)? = nil
+        var reader = ReplyReader(sequence: sequence, operation: operation, isDump: isDump)
+        defer { malformedMessages += reader.malformed }
         while true {
             guard let datagram = try receiveDatagram() else { continue }
-            var it = MessageIterator(datagram)
-            while let m = it.next() {
-                guard m.sequence == sequence else { continue }  // a stale reply of an abandoned request
-                switch m.type {
-                case NetlinkConstants.error:
-                    let e = m.errorNumber ?? EBADMSG
-                    if e != 0 { throw pending ?? NetlinkError(errno: e, operation: operation, kind: .kernel) }
-                    if !isDump {
-                        if let pending { throw pending }
-                        return
-                    }
-                case NetlinkConstants.done:
-                    if let e = m.errorNumber, e > 0 {
-                        throw pending ?? NetlinkError(errno: e, operation: operation, kind: .kernel)
-                    }
+            if try reader.consume(datagram, body) { return }
+        }
+    }
+}
+
+/// The reply half of a request, without the socket: fed datagram by datagram, it
+/// finds the end (ACK or `NLMSG_DONE`), turns `NLMSG_ERROR` into `NetlinkError`,
+/// notices `NLM_F_DUMP_INTR`, counts undecodable messages, and keeps draining a dump
+/// after `body` failed so the socket stays in step.
+public struct ReplyReader {
+    public let sequence: UInt32
+    public let operation: String
+    public let isDump: Bool
+    /// Messages skipped as badly framed or refused by the decoder.
+    public private(set) var malformed = 0
+    /// Whether a message carried `NLM_F_DUMP_INTR`.
+    public private(set) var interrupted = false
+    var pending: (any Error)? = nil
+
+    public init(sequence: UInt32, operation: String, isDump: Bool) {
+        self.sequence = sequence
+        self.operation = operation
+        self.isDump = isDump
+    }
+
+    /// Processes one datagram. Returns `true` when the reply is complete.
+    public mutating func consume(_ datagram: UnsafeRawBufferPointer, _ body: (NetlinkMessage) throws -> Bool) throws -> Bool {
+        var it = MessageIterator(datagram)
+        defer { if it.malformed { malformed += 1 } }
+        while let m = it.next() {
+            guard m.sequence == sequence else { continue }  // a stale reply of an abandoned request
+            switch m.type {
+            case NetlinkConstants.error:
+                let e = m.errorNumber ?? EBADMSG
+                if e != 0 { throw pending ?? NetlinkError(errno: e, operation: operation, kind: .kernel) }
+                if !isDump {
                     if let pending { throw pending }
-                    if interrupted || m.flags.contains(.dumpInterrupted) {
-                        throw NetlinkError(errno: EINTR, operation: operation, kind: .dumpInterrupted)
-                    }
-                    return
-                case NetlinkConstants.noop, NetlinkConstants.overrun:
-                    continue
-                default:
-                    if m.flags.contains(.dumpInterrupted) { interrupted = true }
-                    if interrupted || pending != nil { continue }
-                    do {
-                        if try !body(m) { malformedMessages += 1 }
-                    } catch {
-                        if !isDump { throw error }
-                        pending = error
-                    }
+                    return true
+                }
+            case NetlinkConstants.done:
+                if let e = m.errorNumber, e > 0 {
+                    throw pending ?? NetlinkError(errno: e, operation: operation, kind: .kernel)
+                }
+                if let pending { throw pending }
+                if interrupted || m.flags.contains(.dumpInterrupted) {
+                    throw NetlinkError(errno: EINTR, operation: operation, kind: .dumpInterrupted)
+                }
+                return true
+            case NetlinkConstants.noop, NetlinkConstants.overrun:
+                continue
+            default:
+                if m.flags.contains(.dumpInterrupted) { interrupted = true }
+                // After an interruption the rest is only drained: never hand out an
+                // inconsistent table as if it were whole.
+                if interrupted || pending != nil { continue }
+                do {
+                    if try !body(m) { malformed += 1 }
+                } catch {
+                    if !isDump { throw error }
+                    pending = error
                 }
             }
-            if it.malformed { malformedMessages += 1 }
         }
+        return false
     }
 }

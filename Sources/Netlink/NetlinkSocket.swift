@@ -23,6 +23,9 @@ public final class NetlinkSocket {
     public internal(set) var malformedMessages = 0
     /// Datagrams the kernel reported lost with `ENOBUFS`.
     public internal(set) var overruns = 0
+    /// Datagrams and bytes received so far (to see how full the kernel packs dumps).
+    public internal(set) var datagramsReceived = 0
+    public internal(set) var bytesReceived = 0
 
     var sequence: UInt32
     var buffer: UnsafeMutableRawBufferPointer
@@ -129,6 +132,8 @@ public final class NetlinkSocket {
             buffer = bigger
             throw NetlinkError(errno: EMSGSIZE, operation: "recvmsg", kind: .malformedReply)
         }
+        datagramsReceived &+= 1
+        bytesReceived &+= r.length
         return UnsafeRawBufferPointer(rebasing: buffer[0..<r.length])
     }
 }

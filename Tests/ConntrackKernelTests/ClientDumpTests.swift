@@ -53,6 +53,14 @@ final class ClientDumpTests: KernelTestCase {
         XCTAssertEqual(try toolPorts([]), [3, 4])
     }
 
+    func testFlushByZoneAndTupleFilterRemovesOnlyMatches() throws {
+        try makeMixedTable()
+        try client.flush(filter: KernelFilter(zone: 5))
+        XCTAssertEqual(try toolPorts([]), [1, 2, 4])
+        try client.flush(family: .ipv4, filter: KernelFilter(original: TupleFilter(destination: v4("10.9.0.3"))))
+        XCTAssertEqual(try toolPorts([]), [1, 4])
+    }
+
     func testZeroCountersDump() throws {
         try ns.sysctl("net.netfilter.nf_conntrack_acct", "1")
         // Conntrack only hooks into a namespace whose ruleset uses it.

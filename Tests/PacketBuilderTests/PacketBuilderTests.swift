@@ -100,3 +100,17 @@ final class PacketBuilderTests: XCTestCase {
         XCTAssertTrue(rows[1].hasSuffix("|0x1234") || rows[1].hasSuffix("|4660"), rows[1])
     }
 }
+
+/// The namespace helper itself: created, usable, removed.
+final class NetworkNamespaceTests: XCTestCase {
+    func testCreateRunAndRemove() throws {
+        if let reason = kernelTestSkipReason() { throw XCTSkip(reason) }
+        let ns = try NetworkNamespace(prefix: "tsns")
+        let links = try ns.runChecked(["ip", "-o", "link", "show"])
+        XCTAssertTrue(links.stdout.contains("lo:"), links.stdout)
+        XCTAssertFalse(links.stdout.contains("eth0"), "should be a fresh namespace: \(links.stdout)")
+        XCTAssertTrue(try runChecked(["ip", "netns", "list"]).stdout.contains(ns.name))
+        ns.remove()
+        XCTAssertFalse(try runChecked(["ip", "netns", "list"]).stdout.contains(ns.name))
+    }
+}

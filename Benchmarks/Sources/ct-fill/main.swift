@@ -4,11 +4,16 @@ import ConntrackKernel
 import Glibc
 #endif
 
+func printError(_ s: String) {
+    let bytes = Array((s + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
 // ct-fill NETNS COUNT [tcp|udp|mixed]
 // Creates COUNT distinct entries in the named network namespace with batched CT_NEW requests.
 let args = CommandLine.arguments
 guard args.count >= 3, let count = Int(args[2]), count > 0 else {
-    fputs("usage: ct-fill NETNS COUNT [tcp|udp|mixed]\n", stderr)
+    printError("usage: ct-fill NETNS COUNT [tcp|udp|mixed]")
     exit(2)
 }
 let kind = args.count > 3 ? args[3] : "mixed"
@@ -42,6 +47,6 @@ do {
           + (failed > 0 ? " (\(failed) failed, first errno \(result.failures[0].errno))" : ""))
     exit(failed == 0 ? 0 : 1)
 } catch {
-    fputs("ct-fill: \(error)\n", stderr)
+    printError("ct-fill: \(error)")
     exit(1)
 }
