@@ -135,4 +135,4 @@ let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 print("Connection stride \(Tracker.connectionStride) bytes")
 let roundsEnv = getenv("ROUNDS").flatMap { Int(String(cString: $0)) }
 for f in sizes.isEmpty ? [1000, 100_000, 1_000_000] : sizes { established(flows: f, rounds: roundsEnv ?? max(5, 5_000_000 / f)) }
-if getenv("NO_LIFECYCLE") == nil { lifecycles(count: 2_000_000) }
+if getenv("NO_LIFECYCLE") == nil { lifecycles(count: getenv("LIFECYCLES").flatMap { Int(String(cString: $0)) } ?? 2_000_000) }
