@@ -239,7 +239,9 @@ struct TrackerCore {
         guard let inv = invertedL4(proto: key.proto, sport: key.sport, dport: key.dport) else {
             return reject(.cannotInvert)
         }
-        if config.maxEntries != 0 && table.count &+ 1 > config.maxEntries {
+        // nf_conntrack_max = 0 means unlimited; the slab's 31-bit index is the real limit.
+        let limit = config.maxEntries == 0 ? 0x7fff_fff0 : config.maxEntries
+        if table.count &+ 1 > limit {
             if !earlyDrop(hash: hash, now: now) {
                 gcEarlyDrop = true
                 counters.drop &+= 1
