@@ -134,6 +134,7 @@ struct TrackerCore {
     }
 
     /// `nf_conntrack_in` after layer-3 parsing.
+    @inline(__always)
     mutating func track(_ b: Bytes, _ p: L3Packet, now: UInt64, metadata: PacketMetadata) -> Verdict {
         let proto = p.proto
         if proto == 1 && p.family == 2 {
@@ -352,6 +353,7 @@ struct TrackerCore {
     }
 
     /// Builds the layer-4 part of the tuple (`nf_ct_get_tuple`).
+    @inline(__always)
     func extractL4(_ b: Bytes, _ p: L3Packet, into key: inout FlowKey) -> InvalidReason {
         let o = p.l4Offset
         let len = p.l4Length
