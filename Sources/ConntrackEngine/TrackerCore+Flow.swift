@@ -80,7 +80,7 @@ extension TrackerCore {
     /// Appends one event built like `ctnetlink_conntrack_event`.
     @usableFromInline @inline(never)
     mutating func emit(_ idx: Int, mask: UInt16, now: UInt64, stop: UInt64) {
-        guard events.count < maxQueuedEvents else {
+        guard events.count < config.eventQueueLimit else {
             counters.eventsLost &+= 1
             return
         }

@@ -33,7 +33,6 @@ struct TrackerCore {
     @usableFromInline var udpStreamTimeout: UInt64 = 0
     @usableFromInline var counters = EngineCounters()
     @usableFromInline var events: [Event] = []
-    @usableFromInline var maxQueuedEvents = 1 << 20
     @usableFromInline var gcCursor = 0
     /// Set when a packet was dropped for a full table (`conntrack_gc_work.early_drop`).
     @usableFromInline var gcEarlyDrop = false

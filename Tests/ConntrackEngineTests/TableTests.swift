@@ -179,6 +179,24 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(h.tracker.count, 0)
     }
 
+    func testEventQueueLimitCountsLostEvents() {
+        let h = Harness { $0.eventQueueLimit = 3 }
+        for p: UInt16 in 1...5 { h.send(udp(p)) }
+        XCTAssertEqual(h.events.count, 3)
+        XCTAssertEqual(h.tracker.counters.eventsLost, 2)
+        h.send(udp(9))
+        XCTAssertEqual(h.events.count, 1, "draining makes room again")
+    }
+
+    func testNoEventsWithoutListener() {
+        let h = Harness { $0.hasEventListener = false }
+        h.send(udp(1))
+        XCTAssertTrue(h.events.isEmpty)
+        let h1 = Harness { $0.events = 0 }
+        h1.send(udp(1))
+        XCTAssertTrue(h1.events.isEmpty)
+    }
+
     func testDeleteOne() {
         let h = Harness()
         let v = h.send(udp(1))
