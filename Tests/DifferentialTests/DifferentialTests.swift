@@ -20,6 +20,12 @@ final class DifferentialTests: XCTestCase {
     }
 
     override class func tearDown() {
+        if !results.isEmpty {
+            let agree = results.filter(\.1).count
+            let known = results.filter { !$0.1 && KnownDivergences.reasons[$0.0] != nil }.map(\.0)
+            print("Differential summary: \(results.count) runs compared, \(agree) agree with the kernel, "
+                  + "\(results.count - agree) differ (known: \(known.sorted().joined(separator: ", ")))")
+        }
         topology?.destroy()
         topology = nil
         super.tearDown()
