@@ -115,6 +115,19 @@ final class DifferentialTests: XCTestCase {
                                                         encoding: .utf8))
         XCTAssertEqual(table.count, 7)
         XCTAssertEqual(Set(table.map { IPProtocol.name($0.proto) }), ["tcp", "udp", "icmp", "icmpv6"])
+
+        // The engine replaying the sample must end with the table the router had (no root needed).
+        let text = try String(contentsOf: root.appendingPathComponent("Samples/sample.conntrack.txt"), encoding: .utf8)
+        guard let first = text.split(separator: "\n").first, first.hasPrefix("# listed at "),
+              let listedAt = UInt64(first.dropFirst("# listed at ".count)) else {
+            return XCTFail("Samples/sample.conntrack.txt lacks its `# listed at NS` line")
+        }
+        let engine = try runEngine(knobs: [], packets: packets, listedAt: listedAt)
+        let diffs = Comparison.tables(kernel: table, engine: engine.flows)
+        XCTAssertEqual(diffs, [], "the engine replaying Samples/sample.pcap differs from the router's table:\n"
+                       + diffs.joined(separator: "\n"))
+        XCTAssertEqual(engine.verdicts.filter { $0.state == .invalid }.count, 1, "the sample holds one INVALID packet")
+        XCTAssertEqual(engine.verdicts.filter { $0.state == .related }.count, 1, "the sample holds one RELATED packet")
     }
 
     func runScenarios(_ scenarios: [Scenario], file: StaticString = #filePath, line: UInt = #line) throws {

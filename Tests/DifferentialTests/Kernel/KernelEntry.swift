@@ -45,7 +45,7 @@ extension KernelEntry {
     /// Parses every non-empty line of `conntrack -L -o extended` output (summary lines
     /// on stderr are not part of it).
     static func parseListing(_ text: String) throws -> [KernelEntry] {
-        try text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        try text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
             .map { try KernelEntry(line: String($0)) }
     }
 
