@@ -59,9 +59,11 @@ public final class Tracker {
         let zone = metadata.zone.id(for: 0)
         var start = 0
         var sink: UInt64 = 0
+        // A table that fits in cache gains nothing from warming.
+        let warm = core.pointee.table.slabHigh > 16_384
         while start < packets.count {
             let end = min(start + 16, packets.count)
-            for i in start..<end { sink ^= core.pointee.warm(packets[i], zone: zone) }
+            if warm { for i in start..<end { sink ^= core.pointee.warm(packets[i], zone: zone) } }
             for i in start..<end { verdicts[i] = core.pointee.process(packets[i], now: now[i], metadata: metadata) }
             start = end
         }

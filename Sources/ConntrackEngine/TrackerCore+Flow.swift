@@ -69,7 +69,6 @@ extension TrackerCore {
     }
 
     /// Delivers the events cached on `idx` as one message (`nf_ct_deliver_cached_events`).
-    
     mutating func deliverEvents(_ idx: Int, now: UInt64) {
         let mask = table.slab[idx].eventMask
         table.slab[idx].eventMask = 0

@@ -41,6 +41,33 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(h.send(udp(1)).state, .established)
     }
 
+    func testGCEvictsClosingAssuredEntriesAfterTableFull() {
+        // 20 assured TCP connections, 10 of them in TIME_WAIT; the table is full. A new
+        // connection is dropped, then the GC worker evicts the droppable (closing) ones.
+        let h = Harness { $0.maxEntries = 20 }
+        for i in 0..<20 {
+            let a = IPAddress(ipv4: 0x0a00_0100 | UInt32(i))
+            let b = Harness.b4
+            h.send(PacketBuilder.tcp(from: a, 1000, to: b, 80, seq: 1, flags: .syn))
+            h.send(PacketBuilder.tcp(from: b, 80, to: a, 1000, seq: 9, ack: 2, flags: .synAck))
+            h.send(PacketBuilder.tcp(from: a, 1000, to: b, 80, seq: 2, ack: 10, flags: .ack))
+            if i < 10 {
+                h.send(PacketBuilder.tcp(from: a, 1000, to: b, 80, seq: 2, ack: 10, flags: .finAck))
+                h.send(PacketBuilder.tcp(from: b, 80, to: a, 1000, seq: 10, ack: 3, flags: .finAck))
+                h.send(PacketBuilder.tcp(from: a, 1000, to: b, 80, seq: 3, ack: 11, flags: .ack))
+            }
+        }
+        XCTAssertEqual(h.flows.filter(\.assured).count, 20)
+        XCTAssertEqual(h.tracker.count, 20)
+        let v = h.send(PacketBuilder.udp(from: Harness.a4, 9, to: Harness.b4, 9))
+        XCTAssertTrue(v.dropped)
+        h.wait(0.01)
+        h.send(PacketBuilder.udp(from: Harness.a4, 9, to: Harness.b4, 9, checksum: .corrupt))
+        XCTAssertEqual(h.tracker.count, 10, "GC evicted the 10 TIME_WAIT entries")
+        XCTAssertEqual(h.tracker.statistics["early_drop"], 0)
+        XCTAssertEqual(h.send(PacketBuilder.udp(from: Harness.a4, 9, to: Harness.b4, 9)).state, .new)
+    }
+
     func testMaxZeroIsUnlimited() throws {
         let h = Harness()
         try h.tracker.setSysctl("net.netfilter.nf_conntrack_max", 0)
@@ -203,6 +230,19 @@ final class ParsingTests: XCTestCase {
         let short = PacketBuilder.ip(from: Harness.a4, to: Harness.b4, protocol: 17, payload: [0, 1])
         XCTAssertEqual(h.send(short).reason, .truncatedL4Header)
         XCTAssertEqual(h.tracker.statistics["invalid"], 4)
+    }
+
+    func testBadIPv4HeaderChecksumIsDroppedBeforeConntrack() {
+        let h = Harness()
+        var ip = IPOptions()
+        ip.headerChecksum = .corrupt
+        let v = h.send(PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, ip: ip))
+        XCTAssertEqual(v.reason, .badIPChecksum)
+        XCTAssertTrue(v.dropped)
+        XCTAssertEqual(h.tracker.statistics["invalid"], 0, "the IP layer drops it; conntrack counts nothing")
+        XCTAssertEqual(h.tracker.count, 0)
+        XCTAssertEqual(h.send(PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, ip: ip),
+                              PacketMetadata(hook: .localOut)).state, .new)
     }
 
     func testTrailingBytesBeyondTotalLengthAreIgnored() {
