@@ -11,11 +11,12 @@ struct EngineObservation {
     /// The engine's statistics after the run (`conntrack -S` names).
     var statistics: CPUStatistics
 
-    /// How many packets got each `ct state`; queued fragments are not counted (the kernel's
-    /// conntrack only sees the reassembled datagram).
+    /// How many packets got each `ct state`, as a rule after conntrack counts them: queued
+    /// fragments are not counted (conntrack only sees the reassembled datagram), nor are
+    /// dropped packets (they never reach the rule).
     var states: [String: Int] {
         var out: [String: Int] = [:]
-        for v in verdicts where v.state != .fragmentQueued { out[v.state.description, default: 0] += 1 }
+        for v in verdicts where v.state != .fragmentQueued && !v.dropped { out[v.state.description, default: 0] += 1 }
         return out
     }
 }
