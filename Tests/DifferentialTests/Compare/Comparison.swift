@@ -41,6 +41,8 @@ enum Comparison {
         if let c = f.countersReply { s += " reply=\(c.packets)/\(c.bytes)" }
         if let m = f.mark, m != 0 { s += " mark=\(m)" }
         if let z = f.zone, z != 0 { s += " zone=\(z)" }
+        if let z = f.original.zone, z != 0 { s += " zone-orig=\(z)" }
+        if let z = f.reply.zone, z != 0 { s += " zone-reply=\(z)" }
         return s
     }
 
@@ -48,10 +50,10 @@ enum Comparison {
     static func tables(kernel: [KernelEntry], engine: [Flow]) -> [String] {
         var diffs: [String] = []
         var engineByKey: [String: Flow] = [:]
-        for f in engine { engineByKey[key(f.original) + zoneKey(f.zone ?? f.original.zone)] = f }
+        for f in engine { engineByKey[key(f.original) + zoneKey(f.original.zone ?? f.zone)] = f }
         var seen: Set<String> = []
         for k in kernel {
-            let kk = key(k.original) + zoneKey(k.zone)
+            let kk = key(k.original) + zoneKey(k.original.zone ?? k.zone)
             seen.insert(kk)
             guard let f = engineByKey[kk] else {
                 diffs.append("missing in engine: \(k.line)")
@@ -72,6 +74,9 @@ enum Comparison {
                   f.countersReply.map { "\($0.packets)/\($0.bytes)" } ?? "-")
             check("mark", k.mark ?? 0, f.mark ?? 0)
             check("zone", k.zone ?? 0, f.zone ?? 0)
+            // Per-direction zone ids: a tuple's own zone (directional zones), else the flow's.
+            check("original zone", k.original.zone ?? k.zone ?? 0, f.original.zone ?? f.zone ?? 0)
+            check("reply zone", k.reply.zone ?? k.zone ?? 0, f.reply.zone ?? f.zone ?? 0)
             if let kt = k.timeout {
                 if let et = f.timeout {
                     if abs(Int64(kt) - Int64(et)) > timeoutSlack { d.append("timeout: kernel \(kt), engine \(et)") }
@@ -83,7 +88,7 @@ enum Comparison {
                 diffs.append("\(key(k.original)): " + d.joined(separator: "; ") + "\n      kernel: \(k.line)\n      engine: \(describe(f))")
             }
         }
-        for f in engine where !seen.contains(key(f.original) + zoneKey(f.zone ?? f.original.zone)) {
+        for f in engine where !seen.contains(key(f.original) + zoneKey(f.original.zone ?? f.zone)) {
             diffs.append("extra in engine: \(describe(f))")
         }
         return diffs
@@ -132,14 +137,14 @@ enum Comparison {
         var order: [String] = []
         var k: [String: [EventShape]] = [:], e: [String: [EventShape]] = [:]
         for ev in kernel {
-            let key = key(ev.original) + zoneKey(ev.zone)
+            let key = key(ev.original) + zoneKey(ev.original.zone ?? ev.zone)
             if k[key] == nil && e[key] == nil { order.append(key) }
             k[key, default: []].append(EventShape(type: ev.eventType ?? .new, state: ev.state,
                                                   unreplied: ev.unreplied, assured: ev.assured,
                                                   timeout: concurrent ? nil : ev.timeout, mark: ev.mark ?? 0))
         }
         for ev in engine {
-            let key = key(ev.flow.original) + zoneKey(ev.flow.zone ?? ev.flow.original.zone)
+            let key = key(ev.flow.original) + zoneKey(ev.flow.original.zone ?? ev.flow.zone)
             if k[key] == nil && e[key] == nil { order.append(key) }
             let st = ev.flow.status ?? []
             e[key, default: []].append(EventShape(type: ev.type, state: stateName(ev.flow),

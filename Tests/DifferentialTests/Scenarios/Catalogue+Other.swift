@@ -5,6 +5,7 @@ enum OtherScenarios {
     static let h = Hosts.v4()
     static let h6 = Hosts.v6()
     static let zoned = Hosts(a: IPAddress("10.88.5.5")!, b: IPAddress("10.88.2.5")!)
+    static let zonedOrig = Hosts(a: IPAddress("10.88.7.5")!, b: IPAddress("10.88.2.5")!)
     static let marked = Hosts(a: IPAddress("10.88.6.5")!, b: IPAddress("10.88.2.5")!)
 
     static func sctpA(_ h: Hosts, vtag: UInt32, _ chunks: [SCTPChunk], checksum: ChecksumMode = .correct,
@@ -132,6 +133,8 @@ enum OtherScenarios {
             .b(PacketBuilder.icmpError(from: zoned.b, to: zoned.a, type: 3, code: 3,
                                        quoting: PacketBuilder.udp(from: zoned.a, 43000, to: zoned.b, 33434))),
         ]),
+        Scenario("zone.original_only_udp", expect: ["udp"], [UDPTalk(zonedOrig).o(), UDPTalk(zonedOrig).r()]),
+        Scenario("zone.original_only_tcp", expect: ["tcp ESTABLISHED assured"], TCPTalk(zonedOrig).handshake),
         Scenario("mark.tcp_handshake", expect: ["tcp ESTABLISHED assured"], TCPTalk(marked).handshake),
         Scenario("mark.udp_unreplied", expect: ["udp unreplied"], [UDPTalk(marked).o()]),
 
