@@ -93,7 +93,8 @@ extension TrackerCore {
 
     /// `tcp_in_window`. Returns `.none` to accept, an ignore reason (`isAcceptedIgnore`) or
     /// an invalid reason.
-    func tcpInWindow(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, index: UInt8, _ b: Bytes,
+    @inline(__always)
+    mutating func tcpInWindow(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, index: UInt8, _ b: Bytes,
                      _ seg: TCPSegment) -> InvalidReason {
         var sender = c.pointee.tcp[dir]
         var receiver = c.pointee.tcp[dir ^ 1]
