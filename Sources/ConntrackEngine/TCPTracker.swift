@@ -67,6 +67,11 @@ extension TrackerCore {
         if checksumEnabled && !Checksum.verify(b, p, pseudoProto: 6) { return .invalid(.badChecksum) }
         let flags = b.u8(o &+ 13)
         guard TCPStateTable.validFlags(flags) else { return .invalid(.tcpInvalidFlags) }
+        // Pure ACK without options on an established entry: see TCPFastPath.swift.
+        if !isNew && flags & 0x17 == 0x10 && doff == 20
+            && tcpFastAck(idx, dir: dir, b, o: o, payload: len &- 20, length: p.length, now: now) {
+            return .accept
+        }
 
         let seq = b.u32(o &+ 4)
         var seg = TCPSegment(seq: seq, ack: b.u32(o &+ 8), end: 0, win: b.u16(o &+ 14), flags: flags,
