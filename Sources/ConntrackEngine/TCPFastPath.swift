@@ -95,3 +95,53 @@ extension TrackerCore {
         return true
     }
 }
+
+extension TrackerCore {
+    /// The fast path straight from the lookup (skipping `trackExisting` / `trackTCP`): the
+    /// packet is TCP, the caller sets no mark, and the entry has no cached events. Same
+    /// `tcp_error` checks as `trackTCP` (length, data offset 5, checksum when wanted).
+    @inline(__always)
+    mutating func tcpFastExisting(_ idx: Int, dir: UInt8, _ b: Bytes, _ p: L3Packet, now: UInt64) -> Bool {
+        let o = p.l4Offset
+        let len = p.l4Length
+        guard len >= 20, b.u16(o &+ 12) & 0xf017 == 0x5010 else { return false }
+        if table.slab[idx].eventMask != 0 { return false }
+        if checksumEnabled && !Checksum.verify(b, p, pseudoProto: 6) { return false }
+        return tcpFastAck(idx, dir: dir, b, o: o, payload: len &- 20, length: p.length, now: now)
+    }
+}
+
+extension TrackerCore {
+    /// IPv4 entry to the fast path, before the general parser: a 20-byte IPv4 header, not a
+    /// fragment, TCP with a 20-byte header and ACK-only control bits, no mark to set. The
+    /// lookup is the general path's first one (original-direction zone); anything else
+    /// (no entry, other zone, expired, cached events, bad checksum, out of window) returns
+    /// nil with nothing changed and the packet takes the general path.
+    @inline(__always)
+    mutating func fastIPv4TCPAck(_ b: Bytes, now: UInt64, metadata: PacketMetadata) -> Verdict? {
+        guard b.count >= 40, b.u8(0) == 0x45, b.u8(9) == 6, b.u16(6) & 0x3fff == 0,
+              b.u16(32) & 0xf017 == 0x5010, metadata.setMark == nil else { return nil }
+        let total = Int(b.u16(2))
+        guard total >= 40, total <= b.count else { return nil }
+        if checksumWanted && !Checksum.ipv4HeaderValid(b, 20) { return nil }
+        let src = UInt64(b.u32(12)) << 32
+        let dst = UInt64(b.u32(16)) << 32
+        let key = FlowKey(srcHi: src, srcLo: 0, dstHi: dst, dstLo: 0, sport: b.u16(20), dport: b.u16(22),
+                          proto: 6, family: 2, zone: metadata.zone.id(for: 0))
+        guard let r = table.find(key, hash: key.hash(seed: table.seed)) else { return nil }
+        let idx = Int(r >> 1)
+        let dir = UInt8(truncatingIfNeeded: r & 1)
+        let c = table.slab + idx
+        guard c.pointee.zoneID(for: dir) == metadata.zone.id(for: dir),
+              Int64(bitPattern: c.pointee.expires &- now) > 0,
+              c.pointee.eventMask == 0 else { return nil }
+        if checksumEnabled {
+            var p = L3Packet()
+            p.family = 2; p.proto = 6; p.srcHi = src; p.dstHi = dst; p.l4Offset = 20; p.length = total
+            if !Checksum.verify(b, p, pseudoProto: 6) { return nil }
+        }
+        guard tcpFastAck(idx, dir: dir, b, o: 20, payload: total &- 40, length: total, now: now) else { return nil }
+        return Verdict(connection: ConnectionHandle(index: UInt32(truncatingIfNeeded: idx)),
+                       direction: dir == 1 ? .reply : .original, state: .established)
+    }
+}

@@ -89,6 +89,7 @@ struct TrackerCore {
         }
         checksumWanted = metadata.hook == .preRouting && !metadata.checksumVerified
         let b = Bytes(packet)
+        if let v = fastIPv4TCPAck(b, now: now, metadata: metadata) { return v }
         var p = L3Packet()
         let r = parseL3(b, into: &p)
         if r != .none {
@@ -178,6 +179,10 @@ struct TrackerCore {
                     destroy(idx, now: now, expired: true)
                     ref = nil
                 } else {
+                    if proto == 6 && metadata.setMark == nil && tcpFastExisting(idx, dir: dir, b, p, now: now) {
+                        return Verdict(connection: ConnectionHandle(index: UInt32(idx)),
+                                       direction: dir == 1 ? .reply : .original, state: .established)
+                    }
                     let v = trackExisting(idx, dir: dir, b, p, now: now, metadata: metadata)
                     if v.reason == .none, v.state == .invalid, !repeated {
                         // `.reopen` is signalled as an invalid verdict with reason .none
