@@ -9,8 +9,9 @@ extension TrackerCore {
 
     /// The two tuples, with `CTA_TUPLE_ZONE` for direction-specific zones and `CTA_ZONE`
     /// for a zone of both directions (`ctnetlink_dump_zone_id`).
+    /// Static: called from mutating code, an instance method would copy the whole core.
     @usableFromInline
-    func baseFlow(_ c: Connection) -> Flow {
+    static func baseFlow(_ c: Connection) -> Flow {
         let s = Self.address(c.srcHi, c.srcLo, family: c.family)
         let d = Self.address(c.dstHi, c.dstLo, family: c.family)
         let z = c.zoneID
@@ -27,7 +28,7 @@ extension TrackerCore {
 
     /// `CTA_PROTOINFO` for TCP/SCTP; `destroy` keeps only the state (`tcp_to_nlattr`).
     @usableFromInline
-    func protoInfo(_ c: Connection, destroy: Bool) -> ProtoInfo? {
+    static func protoInfo(_ c: Connection, destroy: Bool) -> ProtoInfo? {
         switch c.proto {
         case 6:
             if destroy { return .tcp(TCPInfo(state: c.state)) }
@@ -54,7 +55,7 @@ extension TrackerCore {
     @usableFromInline
     mutating func dumpFlow(_ idx: Int, now: UInt64) -> Flow {
         let c = table.slab[idx]
-        var f = baseFlow(c)
+        var f = Self.baseFlow(c)
         f.timeout = Self.remainingSeconds(c.expires, now: now)
         if c.flags & ConnFlag.acct != 0, let cs = table.counters {
             f.countersOriginal = Counters(packets: cs[idx].packets0, bytes: cs[idx].bytes0)
@@ -63,7 +64,7 @@ extension TrackerCore {
         if c.flags & ConnFlag.tstamp != 0, let ts = table.startTimes {
             f.timestamps = Timestamps(start: ts[idx])
         }
-        f.protoInfo = protoInfo(c, destroy: false)
+        f.protoInfo = Self.protoInfo(c, destroy: false)
         f.mark = c.mark
         f.use = 1
         return f
@@ -85,7 +86,7 @@ extension TrackerCore {
             return
         }
         let c = table.slab[idx]
-        var f = baseFlow(c)
+        var f = Self.baseFlow(c)
         let type: EventType
         if mask & EventBit.destroy != 0 {
             type = .destroy
@@ -98,11 +99,11 @@ extension TrackerCore {
             if c.flags & ConnFlag.tstamp != 0, let ts = table.startTimes {
                 f.timestamps = Timestamps(start: ts[idx], stop: stop == 0 ? nil : stop)
             }
-            f.protoInfo = protoInfo(c, destroy: true)
+            f.protoInfo = Self.protoInfo(c, destroy: true)
         } else {
             type = mask & (EventBit.new | EventBit.related) != 0 ? .new : .update
             f.timeout = Self.remainingSeconds(c.expires, now: now)
-            if mask & EventBit.protoInfo != 0 { f.protoInfo = protoInfo(c, destroy: false) }
+            if mask & EventBit.protoInfo != 0 { f.protoInfo = Self.protoInfo(c, destroy: false) }
         }
         if c.mark != 0 || mask & EventBit.mark != 0 { f.mark = c.mark }
         events.append(Event(type: type, flow: f, time: now))
