@@ -142,9 +142,9 @@ public final class Tracker {
     public func drainEvents(_ body: (Event) -> Void) {
         // Take the buffer out (no copy), hand the events over, then give the emptied
         // buffer back so its capacity is reused: no allocation per drain once warm.
-        var e: [Event] = []
+        var e: [PendingEvent] = []
         swap(&e, &core.pointee.events)
-        for x in e { body(x) }
+        for x in e { body(TrackerCore.event(x)) }
         if core.pointee.events.isEmpty {
             e.removeAll(keepingCapacity: true)
             swap(&e, &core.pointee.events)

@@ -32,7 +32,8 @@ struct TrackerCore {
     @usableFromInline var udpTimeout: UInt64 = 0
     @usableFromInline var udpStreamTimeout: UInt64 = 0
     @usableFromInline var counters = EngineCounters()
-    @usableFromInline var events: [Event] = []
+    /// Queued events (built into `Event`s when drained).
+    @usableFromInline var events: [PendingEvent] = []
     @usableFromInline var gcCursor = 0
     /// Set when a packet was dropped for a full table (`conntrack_gc_work.early_drop`).
     @usableFromInline var gcEarlyDrop = false
