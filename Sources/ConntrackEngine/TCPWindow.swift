@@ -9,7 +9,7 @@ extension TrackerCore {
     @usableFromInline static let maxAckWindowConst: UInt32 = 66000
 
     /// `tcp_options`: window scale and SACK-permitted from the options of a SYN.
-    func tcpOptions(_ b: Bytes, _ seg: TCPSegment, into s: inout TCPSide) {
+    mutating func tcpOptions(_ b: Bytes, _ seg: TCPSegment, into s: inout TCPSide) {
         var length = seg.optionsLength
         if length == 0 { return }
         var i = seg.optionsOffset
@@ -39,7 +39,7 @@ extension TrackerCore {
     }
 
     /// `tcp_sack`: the highest right edge of the SACK blocks (if above `sack`).
-    func tcpSack(_ b: Bytes, _ seg: TCPSegment, _ sack: inout UInt32) {
+    mutating func tcpSack(_ b: Bytes, _ seg: TCPSegment, _ sack: inout UInt32) {
         var length = seg.optionsLength
         if length == 0 { return }
         var i = seg.optionsOffset
@@ -72,7 +72,7 @@ extension TrackerCore {
     }
 
     /// `tcp_init_sender`: (re)initialise a side from a SYN or SYN/ACK.
-    func tcpInitSender(_ sender: inout TCPSide, _ receiver: inout TCPSide, _ b: Bytes, _ seg: TCPSegment, dir: UInt8) {
+    mutating func tcpInitSender(_ sender: inout TCPSide, _ receiver: inout TCPSide, _ b: Bytes, _ seg: TCPSegment, dir: UInt8) {
         sender.end = seg.end
         sender.maxEnd = seg.end
         sender.maxWin = seg.win == 0 ? 1 : UInt32(seg.win)

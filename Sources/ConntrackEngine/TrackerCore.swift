@@ -305,7 +305,7 @@ struct TrackerCore {
     }
 
     
-    func idHash(_ s: UInt32) -> UInt32 {
+    mutating func idHash(_ s: UInt32) -> UInt32 {
         let h = FlowKey.fold(table.seed ^ UInt64(s), 0x9E37_79B9_7F4A_7C15)
         let v = UInt32(truncatingIfNeeded: h ^ (h >> 32))
         return v == 0 ? 1 : v
@@ -447,7 +447,7 @@ struct TrackerCore {
     }
 
     /// `gc_worker_can_early_drop`: not ASSURED, or a closing TCP/SCTP state.
-    func canEarlyDrop(_ c: Connection) -> Bool {
+    mutating func canEarlyDrop(_ c: Connection) -> Bool {
         if c.status & StatusBit.assured == 0 { return true }
         switch c.proto {
         case 6:
