@@ -91,6 +91,12 @@ struct TrackerCore {
         checksumWanted = metadata.hook == .preRouting && !metadata.checksumVerified
         let b = Bytes(packet)
         if let v = fastIPv4TCPAck(b, now: now, metadata: metadata) { return v }
+        return processGeneral(b, now: now, metadata: metadata)
+    }
+
+    /// Everything but the fast path (kept out of line so `process` stays small).
+    @usableFromInline @inline(never)
+    mutating func processGeneral(_ b: Bytes, now: UInt64, metadata: PacketMetadata) -> Verdict {
         var p = L3Packet()
         let r = parseL3(b, into: &p)
         if r != .none {
