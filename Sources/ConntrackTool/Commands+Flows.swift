@@ -184,9 +184,10 @@ extension Tool {
                 tmp.labels = labels
             } else if ct.labels != nil {
                 if let del = cmd.labelModify {
+                    // libnetfilter_conntrack drops a mask whose size differs from the
+                    // labels', so the kernel just replaces the labels: send them without mask.
                     labels.low &= ~del.low; labels.high &= ~del.high
                     tmp.labels = labels
-                    tmp.labelsMask = del
                 } else {
                     tmp.labels = Labels(byteCount: 4)
                 }

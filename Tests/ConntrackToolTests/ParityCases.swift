@@ -7,7 +7,50 @@ private func r(_ s: String, line: UInt = #line) -> ParityCase { ParityCase(args:
 private func e(_ s: String, line: UInt = #line) -> ParityCase { ParityCase(args: words(s), mode: .readOnly, setup: .empty, line: line) }
 private func m(_ s: String, line: UInt = #line) -> ParityCase { ParityCase(args: words(s), mode: .modifying, line: line) }
 private func l(_ s: String, line: UInt = #line) -> ParityCase { ParityCase(args: words(s), mode: .readOnly, labels: true, line: line) }
+private let labelTable = """
+-I -p udp -s 10.97.0.1 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --label-add foo,baz
+-I -p udp -s 10.97.0.3 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --label-add bar
+-I -p udp -s 10.97.0.4 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --label-add last
+-I -p tcp -s 10.97.0.5 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --state ESTABLISHED
+-I -p udp -s 10.97.0.6 -d 10.97.0.2 --sport 1 --dport 2 -t 1000
+
+"""
+private func lr(_ s: String, line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .readOnly, setup: .custom(labelTable), labels: true, line: line)
+}
+private func lm(_ s: String, line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .modifying, setup: .custom(labelTable), labels: true, line: line)
+}
+private let loadLines = """
+# comment line
+   -I -p udp -s 10.96.0.1 -d 10.96.0.2 --sport 1 --dport 2 -t 100
+-A -p udp -s 10.96.0.1 -d 10.96.0.2 --sport 1 --dport 2 -t 100
+
+-I -p "tcp" -s 10.96.0.3 -d 10.96.0.4 --sport 3 --dport 4 -t 100 --state ESTABLISHED -u SEEN_REPLY
+-D -p udp -s 10.99.1.3
+-D -p udp -s 10.42.42.42
+
+"""
+private func rf(_ stdin: String, _ s: String = "-R -", line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .modifying, stdin: stdin, line: line)
+}
 private func a(_ args: [String], line: UInt = #line) -> ParityCase { ParityCase(args: args, mode: .readOnly, line: line) }
+
+/// Labels (private /etc with a test connlabel.conf) and `-R` load files.
+let labelAndLoadCases: [ParityCase] = [
+    lr("-L -o labels"), lr("-L -l foo"), lr("-L -l foo,baz"), lr("-L -l foo -l bar"), lr("-L -l baz -o labels"),
+    lr("-L -l nosuch"), lr("-L -o labels,xml"), lr("-L -o xml,labels"), lr("-L -o labels,save"), lr("-L -l foo -o save"),
+    lr("-L -l last -o extended,labels"), lr("-L -l foo,"), lr("-L --label-add foo"), lr("-L -o labels -p tcp"),
+    lm("-U -p udp -s 10.97.0.1 --label-del foo"), lm("-U -p udp -s 10.97.0.3 --label-add foo"),
+    lm("-U -p udp -s 10.97.0.1 --label-del"), lm("-U -p udp -s 10.97.0.6 --label-add baz"), lm("-D -l bar"),
+    lm("-D -l foo -o labels"), lm("-U -s 10.97.0.4 -p udp --label-add foo --label-del bar"),
+    lm("-I -p udp -s 10.97.1.1 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --label-add bar,baz"),
+    lm("-U -p tcp -s 10.97.0.5 -l nosuch --label-add foo"),
+    rf(loadLines), rf(loadLines, "--load-file -"), rf("-L\n"), rf("-I -p tcp\n"), rf("-D -p udp\n-G -p tcp\n"),
+    rf("-F\n"), rf("-I -p udp -s 10.99.1.3 -d 10.99.2.2 --sport 5000 --dport 53 -t 5\n"), rf("-C expect\n"),
+    rf("-D -p tcp -o save\n-D -p udp -o xml\n"), rf("-I -p udp -s \"10.0.0.1\" -d 10.0.0.2 --sport 1 --dport 2 -t 5\n"),
+    rf("\n\n"), rf("-E\n"), rf("-S\n"), rf("-V\n"), rf("-h\n"), rf("-U -p tcp -m 4 --sport 40001 -s 10.99.1.2 -d 10.99.2.2\n"),
+]
 
 /// Parse errors, usage, version: no kernel state involved (still run in a namespace).
 let parseCases: [ParityCase] = [

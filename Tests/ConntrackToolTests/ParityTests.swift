@@ -16,5 +16,6 @@ final class ParityTests: XCTestCase {
     func testParseErrorsUsageAndVersion() throws { try runCases(parseCases) }
     func testReadCommands() throws { try runCases(readCases) }
     func testModifyingCommands() throws { try runCases(modifyCases) }
+    func testLabelsAndLoadFiles() throws { try runCases(labelAndLoadCases) }
     func testIntendedDifferences() throws { try runCases(intendedCases) }
 }
