@@ -24,6 +24,8 @@ extension Tool {
             set = try source.subscribe(expectations: false, groups: groups,
                                        bufferSize: cmd.has(Opt.bufferSize) ? Int(cmd.bufferSize) : nil)
         } catch {
+            // conntrack-tools' perror() of the failed bind.
+            err("mnl_socket_bind: " + SystemIO.errorText((error as? SourceError)?.errno ?? 1) + "\n")
             throw ToolExit(status: 1, message: "Can't open netlink socket")
         }
         if cmd.has(Opt.bufferSize) {

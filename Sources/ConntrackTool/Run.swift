@@ -158,6 +158,10 @@ struct Tool<S: FlowSource> {
 
     func failure(_ error: Error, _ command: Command?) -> ToolExit {
         let e = (error as? SourceError)?.errno ?? 5
+        if e == 93 || e == 97 && command != .ctGet {
+            // socket(AF_NETLINK, NETLINK_NETFILTER) refused: no nfnetlink in this kernel.
+            return ToolExit(status: 1, message: "Can't open handler: this kernel has no netfilter netlink (connection tracking) support")
+        }
         return ToolExit(status: 1, message: "Operation failed: " + Tool.errorText(e, command))
     }
 }
