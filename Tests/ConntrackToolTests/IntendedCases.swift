@@ -24,6 +24,8 @@ let intendedCases: [ParityCase] = [
     // 13.8: -F -f FAMILY flushes only that family.
     ParityCase(args: words("-F -f ipv6"), mode: .modifying,
                intended: .init(status: 0, stdout: "", stderr: p + "connection tracking table has been emptied.\n")),
+    ParityCase(args: words("-F -f ipv4x"), mode: .modifying,
+               intended: .init(status: 0, stdout: "", stderr: p + "connection tracking table has been emptied.\n")),
     // 13.1: -U without an address option works (the entry's own family is used).
     ParityCase(args: words("-U -p udp -m 5"), mode: .modifying, intended: .init(status: 0, stdout: nil,
                stderr: p + "3 flow entries have been updated.\n")),

@@ -127,6 +127,17 @@ let readCases: [ParityCase] = [
     r("-L -o save -p icmp"), r("-L -o save -p sctp"), r("-L -o save -p gre"), r("-L -o save -f ipv6"),
     r("-L -o xml -p sctp"), r("-L -o xml -p gre"), r("-L -o xml -f ipv6"), r("-L -o extended -p esp"),
     r("-L -o extended,xml -p icmp"), r("-L -e ALL -o xml"), r("-L -o xml,timestamp"),
+    r("-G expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 1 --dport 2 --reply-port-src 0 --reply-port-dst 0"),
+    r("-D expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 1 --dport 2 --reply-port-src 0 --reply-port-dst 0"),
+    r("-D expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 1 --dport 2"),
+    r("-I expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 40001 --dport 80 --tuple-src 10.99.1.2 --tuple-dst 10.99.2.2 --mask-src 255.255.255.255 --mask-dst 255.255.255.255 --mask-port-src 0 --mask-port-dst 65535 --tuple-port-src 0 --tuple-port-dst 5000 -t 100"),
+    r("-I expect -s 10.50.0.1 -d 10.50.0.2 -p udp --sport 1 --dport 2 --tuple-src 10.50.0.1 --tuple-dst 10.50.0.2 --mask-src 255.255.255.255 --mask-dst 255.255.255.255 --mask-port-src 0 --mask-port-dst 65535 --tuple-port-src 0 --tuple-port-dst 5000 -t 100"),
+    r("-I expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 40001 --dport 80 --tuple-src 10.99.1.2/32 --tuple-dst 10.99.2.2 -t 100"),
+    r("-L -s 10.99.1.2 -d 10.99.2.0/24 -p tcp -o id"), r("-L -s fd99:1::2/128"), r("-L -q 10.99.1.9 -n"),
+    r("-L --orig-src 10.99.1.2 --orig-dst 10.99.2.3"), r("-L -p tcp --orig-port-src 40001 --reply-port-dst 40001"),
+    r("-L -z -o xml"), r("-L -o id -m 1/0x1"), r("-L -u ASSURED -u SEEN_REPLY"), r("-L -u !SEEN_REPLY"),
+    r("-L -u UNREPLIED -p udp"), r("-L -m 2 -u SEEN_REPLY"), r("-L -u SEEN_REPLY -m 2"), r("-L -i 5 -G"),
+    r("-L -p udp -w 6 -o extended"), r("-L -p gre --dstkey 2 --reply-key-src 2"), r("-L -p icmp --icmp-code 0 --icmp-type 8 --icmp-id 78"),
 ]
 
 /// Commands that change the table: each tool works on its own copy.
@@ -155,4 +166,12 @@ let modifyCases: [ParityCase] = [
     m("-U -f ipv6 -s fd99:1::3 -m 9"), m("-U -p tcp -s 10.99.1.2 -d 10.99.2.2 -m 3 -o xml"),
     m("-U -p tcp -s 10.99.1.2 -d 10.99.2.2 -m 3 -o save"),
     m("-F"), m("-F conntrack"), m("-F expect"), m("--flush"),
+    m("-D -u UNREPLIED -p udp"), m("-D -u !ASSURED -p tcp"), m("-D --dst-nat -p tcp"), m("-D -j"),
+    m("-D -p tcp --state TIME_WAIT -o save"), m("-D -c 0"), m("-D -f ipv4 -m 2 -o id"),
+    m("-U -s 10.99.1.4 -d 10.99.2.4 -p udp -u ASSURED"), m("-U -s 10.99.1.4 -d 10.99.2.4 -p udp -u EXPECTED"),
+    m("-U -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 40001 -m 1"), m("-U -s 10.99.1.2 -d 10.99.2.2 -p tcp -i 5 -m 3"),
+    m("-A -p udp -s 10.99.1.4 -d 10.99.2.4 --sport 5001 --dport 53 -t 5"),
+    m("-I -p udp -s 10.0.0.1 -d 10.0.0.2 --sport 1 --dport 2 -t 50 -n 10.0.0.9"),
+    m("-I -p udp -s 10.0.0.1 -d 10.0.0.2 --sport 1 --dport 2 -t 50 -g 10.0.0.9:99"),
+    m("-I -p dccp -s 10.0.0.1 -d 10.0.0.2 --sport 1 --dport 2 --state OPEN --role client -t 50"),
 ]
