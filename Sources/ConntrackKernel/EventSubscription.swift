@@ -86,6 +86,12 @@ public final class EventSubscription: @unchecked Sendable {
     /// Overruns seen so far.
     public var overruns: Int { socket.overruns }
 
+    /// The kernel receive buffer as `getsockopt(SO_RCVBUF)` reports it (twice what was
+    /// asked for: the kernel's bookkeeping share), i.e. what `conntrack -b` reports.
+    public func receiveBufferSize() throws -> Int {
+        try mapErrors("getsockopt") { try socket.receiveBufferSize() }
+    }
+
     /// Waits up to `timeoutMilliseconds` (-1: forever) for events, then delivers every
     /// queued one to `body` without blocking again.
     /// - Returns: `true` if anything was delivered; `false` when the wait timed out or
