@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "ConntrackEngine", targets: ["ConntrackEngine"]),
         .library(name: "PacketCapture", targets: ["PacketCapture"]),
         .library(name: "PacketBuilder", targets: ["PacketBuilder"]),
+        // For Fuzz/ (the CLI fuzz target runs the command layer in-process).
+        .library(name: "ConntrackTool", targets: ["ConntrackTool"]),
         .executable(name: "conntrack", targets: ["conntrack"]),
     ],
     targets: [
@@ -40,5 +42,14 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
         .testTarget(name: "PacketBuilderTests", dependencies: ["PacketBuilder", "ConntrackTestSupport"]),
         .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack"]),
+        .testTarget(
+            name: "DifferentialTests",
+            dependencies: ["ConntrackEngine", "Conntrack", "PacketBuilder", "ConntrackTestSupport", "PacketCapture"]
+        ),
+        // Hostile input, floods, privileges, fuzz-finding regressions (see RELIABILITY.md).
+        .testTarget(name: "HardeningTests", dependencies: [
+            "Conntrack", "ConntrackEngine", "ConntrackKernel", "Netlink", "ConntrackTool", "PacketCapture",
+            "PacketBuilder", "ConntrackTestSupport",
+        ], exclude: ["Inputs"]),
     ]
 )

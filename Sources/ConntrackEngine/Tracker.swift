@@ -13,59 +13,74 @@ import Conntrack
 /// t.forEachFlow(now: 2_000_000_000) { print($0.original, $0.timeout ?? 0) }
 /// ```
 public final class Tracker {
-    @usableFromInline var core: TrackerCore
+    /// The state lives behind a pointer: no exclusivity check per packet.
+    @usableFromInline let core: UnsafeMutablePointer<TrackerCore>
 
     /// Creates a tracker. `seed` fixes the hash seed (tests); nil draws a random one.
     public init(configuration: TrackerConfiguration = .init(), seed: UInt64? = nil) {
         var g = SystemRandomNumberGenerator()
-        core = TrackerCore(configuration: configuration, seed: seed ?? g.next())
+        core = .allocate(capacity: 1)
+        core.initialize(to: TrackerCore(configuration: configuration, seed: seed ?? g.next()))
     }
 
-    deinit { core.deallocate() }
+    deinit {
+        core.pointee.deallocate()
+        core.deinitialize(count: 1)
+        core.deallocate()
+    }
 
     /// The configuration. Changes apply to following packets; extensions (accounting,
     /// timestamps, events) are decided when an entry is created, as in the kernel.
     public var configuration: TrackerConfiguration {
-        get { core.config }
-        set { core.config = newValue; core.applyConfiguration() }
+        get { core.pointee.config }
+        set { core.pointee.config = newValue; core.pointee.applyConfiguration() }
     }
 
     /// Sets a knob by sysctl name (`net.netfilter.nf_conntrack_tcp_loose` or
     /// `nf_conntrack_tcp_loose`). Throws `SysctlError` for unknown names.
     public func setSysctl(_ name: String, _ value: Int) throws {
-        try core.config.setSysctl(name, value)
-        core.applyConfiguration()
+        try core.pointee.config.setSysctl(name, value)
+        core.pointee.applyConfiguration()
     }
 
     /// Tracks one packet (`nf_conntrack_in`, with defragmentation first).
     /// `now` is the packet time in nanoseconds (any epoch, monotonic across calls).
     public func process(_ packet: UnsafeRawBufferPointer, now: UInt64, metadata: PacketMetadata = .init()) -> Verdict {
-        core.process(packet, now: now, metadata: metadata)
+        core.pointee.process(packet, now: now, metadata: metadata)
     }
 
-    /// Tracks many packets; `verdicts[i]` receives the verdict of `packets[i]`.
-    /// Packets are processed in order (same result as calling `process` for each).
+    /// Tracks many packets; `verdicts[i]` receives the verdict of `packets[i]`, same result
+    /// as calling `process` for each in order. Packets are handled in groups of 16: a first,
+    /// side-effect-free pass hashes every packet of the group and loads its index slot and
+    /// connection so the cache misses overlap, then the group is processed.
     public func processBatch(_ packets: UnsafeBufferPointer<UnsafeRawBufferPointer>, now: UnsafeBufferPointer<UInt64>,
                              metadata: PacketMetadata = .init(), verdicts: UnsafeMutableBufferPointer<Verdict>) {
         precondition(now.count >= packets.count && verdicts.count >= packets.count, "batch buffers too small")
-        for i in 0..<packets.count {
-            verdicts[i] = core.process(packets[i], now: now[i], metadata: metadata)
+        let zone = metadata.zone.id(for: 0)
+        var start = 0
+        var sink: UInt64 = 0
+        while start < packets.count {
+            let end = min(start + 16, packets.count)
+            for i in start..<end { sink ^= core.pointee.warm(packets[i], zone: zone) }
+            for i in start..<end { verdicts[i] = core.pointee.process(packets[i], now: now[i], metadata: metadata) }
+            start = end
         }
+        core.pointee.batchSink ^= sink
     }
 
     /// Expires every entry whose timeout has passed at `now` (DESTROY events), like a full
     /// GC pass. Call before listing.
     public func advance(to now: UInt64) {
-        core.expireAll(now: now)
+        core.pointee.expireAll(now: now)
     }
 
     /// Calls `body` with every live entry as ctnetlink would dump it at `now` (entries
     /// already expired at `now` are skipped; call `advance(to:)` to reap them).
     public func forEachFlow(now: UInt64, _ body: (Flow) -> Void) {
-        for i in 0..<core.table.slabHigh {
-            let c = core.table.slab[i]
+        for i in 0..<core.pointee.table.slabHigh {
+            let c = core.pointee.table.slab[i]
             guard c.flags & ConnFlag.inUse != 0, Int64(bitPattern: c.expires &- now) > 0 else { continue }
-            body(core.dumpFlow(i, now: now))
+            body(core.pointee.dumpFlow(i, now: now))
         }
     }
 
@@ -73,7 +88,7 @@ public final class Tracker {
     /// `zone`), as a dump would show it; nil if none or expired.
     public func flow(matching tuple: Tuple, zone: UInt16 = 0, now: UInt64) -> Flow? {
         guard let h = handle(matching: tuple, zone: zone, now: now) else { return nil }
-        return core.dumpFlow(Int(h.index), now: now)
+        return core.pointee.dumpFlow(Int(h.index), now: now)
     }
 
     /// The handle of the entry with this tuple in either direction.
@@ -81,8 +96,8 @@ public final class Tracker {
         let k = FlowKey(srcHi: tuple.source.high, srcLo: tuple.source.low, dstHi: tuple.destination.high,
                         dstLo: tuple.destination.low, sport: tuple.sourcePort, dport: tuple.destinationPort,
                         proto: tuple.proto, family: tuple.family.rawValue, zone: tuple.zone ?? zone)
-        guard let ref = core.table.find(k, hash: k.hash(seed: core.table.seed)) else { return nil }
-        let c = core.table.slab[Int(ref >> 1)]
+        guard let ref = core.pointee.table.find(k, hash: k.hash(seed: core.pointee.table.seed)) else { return nil }
+        let c = core.pointee.table.slab[Int(ref >> 1)]
         guard Int64(bitPattern: c.expires &- now) > 0 else { return nil }
         return ConnectionHandle(index: ref >> 1)
     }
@@ -90,36 +105,48 @@ public final class Tracker {
     /// The entry behind a handle (nil if the slot is free).
     public func flow(_ handle: ConnectionHandle, now: UInt64) -> Flow? {
         let i = Int(handle.index)
-        guard i < core.table.slabHigh, core.table.slab[i].flags & ConnFlag.inUse != 0 else { return nil }
-        return core.dumpFlow(i, now: now)
+        guard i < core.pointee.table.slabHigh, core.pointee.table.slab[i].flags & ConnFlag.inUse != 0 else { return nil }
+        return core.pointee.dumpFlow(i, now: now)
     }
 
     /// Live entries (`nf_conntrack_count`), expired-but-not-reaped ones included.
-    public var count: Int { core.table.count }
+    public var count: Int { core.pointee.table.count }
+
+    /// Bytes held by the connection table: slab, free list, index and extensions.
+    public var tableMemoryBytes: Int {
+        let t = core.pointee.table
+        var n = t.slabCapacity * (MemoryLayout<Connection>.stride + 4) + (t.slotMask + 1) * 8
+        if t.counters != nil { n += t.slabCapacity * MemoryLayout<ConnCounters>.stride }
+        if t.startTimes != nil { n += t.slabCapacity * 8 }
+        return n
+    }
+
+    /// Size of one connection in the slab.
+    public static var connectionStride: Int { MemoryLayout<Connection>.stride }
 
     /// Per-CPU statistics as `conntrack -S` prints them (one CPU).
-    public var statistics: CPUStatistics { core.counters.cpuStatistics() }
+    public var statistics: CPUStatistics { core.pointee.counters.cpuStatistics() }
 
     /// All engine counters, including one per invalid reason.
-    public var counters: EngineCounters { core.counters }
+    public var counters: EngineCounters { core.pointee.counters }
 
     /// Global statistics (`conntrack -C` / `GET_STATS`).
     public var globalStatistics: GlobalStatistics {
-        GlobalStatistics(entries: UInt32(truncatingIfNeeded: core.table.count),
-                         maxEntries: UInt32(truncatingIfNeeded: core.config.maxEntries))
+        GlobalStatistics(entries: UInt32(truncatingIfNeeded: core.pointee.table.count),
+                         maxEntries: UInt32(truncatingIfNeeded: core.pointee.config.maxEntries))
     }
 
     /// Hands every queued event to `body` in order and empties the queue.
     public func drainEvents(_ body: (Event) -> Void) {
-        let e = core.events
-        core.events.removeAll(keepingCapacity: true)
+        let e = core.pointee.events
+        core.pointee.events.removeAll(keepingCapacity: true)
         for x in e { body(x) }
     }
 
     /// Deletes every entry (DESTROY events), like `conntrack -F`.
     public func flush(now: UInt64) {
-        for i in 0..<core.table.slabHigh where core.table.slab[i].flags & ConnFlag.inUse != 0 {
-            core.destroy(i, now: now, expired: false)
+        for i in 0..<core.pointee.table.slabHigh where core.pointee.table.slab[i].flags & ConnFlag.inUse != 0 {
+            core.pointee.destroy(i, now: now, expired: false)
         }
     }
 }

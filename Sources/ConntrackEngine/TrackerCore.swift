@@ -35,10 +35,14 @@ struct TrackerCore {
     @usableFromInline var events: [Event] = []
     @usableFromInline var maxQueuedEvents = 1 << 20
     @usableFromInline var gcCursor = 0
+    /// Packet time of the next GC run.
+    @usableFromInline var nextGC: UInt64 = 0
     @usableFromInline var serial: UInt32 = 0
     @usableFromInline var defrag = Defragmenter()
     /// Per packet: checksums apply (PRE_ROUTING and not validated by hardware).
     @usableFromInline var checksumWanted = true
+    /// Where batch warming stores its loads (keeps them from being optimised away).
+    @usableFromInline var batchSink: UInt64 = 0
 
     init(configuration: TrackerConfiguration, seed: UInt64) {
         config = configuration
@@ -182,10 +186,24 @@ struct TrackerCore {
             ? .established : (status & StatusBit.expected != 0 ? .related : .new)
         let action = trackL4(idx, dir: dir, isNew: false, b, p, now: now)
         switch action {
-        case .accept, .acceptAndKill:
+        case .accept:
             break
+        case .acceptAndKill:
+            // nf_ct_kill_acct inside the tracker: DESTROY goes out at once; the cached
+            // events of the dying entry and SEEN_REPLY are never delivered.
+            counters.killedByRST &+= 1
+            c.pointee.eventMask = 0
+            destroy(idx, now: now, expired: false)
+            return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
+                           state: fw)
         case .ignore(let why):
+            // NF_ACCEPT without refresh: nf_conntrack_in still sets SEEN_REPLY.
             counters.reasons[Int(why.rawValue)] &+= 1
+            if dir == 1 && status & StatusBit.seenReply == 0 {
+                c.pointee.status |= StatusBit.seenReply
+                c.pointee.eventMask |= EventBit.reply
+            }
+            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
             return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                            state: fw, reason: why)
         case .invalid(let why):
@@ -201,13 +219,7 @@ struct TrackerCore {
             c.pointee.status |= StatusBit.seenReply
             c.pointee.eventMask |= EventBit.reply
         }
-        if action == .acceptAndKill {
-            counters.killedByRST &+= 1
-            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
-            destroy(idx, now: now, expired: false)
-        } else if c.pointee.eventMask != 0 {
-            deliverEvents(idx, now: now)
-        }
+        if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
         return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                        state: fw)
     }
@@ -339,7 +351,7 @@ struct TrackerCore {
             key.sport = b.u16(o)
             key.dport = b.u16(o &+ 2)
         case 1, 58:
-            guard len >= 8 else { return p.proto == 1 ? .icmpShort : .truncatedL4Header }
+            guard len >= 8 else { return .truncatedL4Header }
             key.dport = UInt16(b.u8(o)) << 8 | UInt16(b.u8(o &+ 1))
             key.sport = b.u16(o &+ 4)
         case 47:
@@ -371,13 +383,23 @@ struct TrackerCore {
         table.remove(UInt32(idx))
     }
 
-    /// Incremental GC: looks at a few slab slots per packet.
+    /// Incremental GC (`gc_worker`): once per millisecond of packet time, look at the next
+    /// 256 slab slots and reap the expired entries. Per packet this is one comparison; a
+    /// full pass over a million entries takes about 4 s of traffic time. Lookups reap the
+    /// expired entries they meet in between, so expiry is never missed, only reported later.
     @inline(__always)
     mutating func gcStep(now: UInt64) {
+        if now < nextGC { return }
+        gcRun(now: now)
+    }
+
+    @usableFromInline @inline(never)
+    mutating func gcRun(now: UInt64) {
+        nextGC = now &+ 1_000_000
         let high = table.slabHigh
         if high == 0 { return }
         var i = gcCursor
-        for _ in 0..<4 {
+        for _ in 0..<min(256, high) {
             if i >= high { i = 0 }
             let c = table.slab + i
             if c.pointee.flags & ConnFlag.inUse != 0 && c.pointee.status & StatusBit.confirmed != 0
@@ -400,37 +422,35 @@ struct TrackerCore {
         }
     }
 
-    /// `early_drop`: scans 8 groups of 8 index slots from the new tuple's home slot (the
-    /// kernel scans 8 hash buckets) and kills every confirmed, non-ASSURED entry of the
-    /// first group that has one. Expired entries met on the way are reaped (not counted).
+    /// `early_drop`, adapted to open addressing: the kernel walks 8 hash buckets from the
+    /// new tuple's bucket and kills the non-ASSURED entries of the first bucket that has
+    /// one. Here each occupied index slot from the new tuple's home slot stands for a
+    /// bucket: up to 8 of them are examined (at most 4096 slots probed) and the first
+    /// confirmed, non-ASSURED, non-dying entry is killed. Expired entries met on the way
+    /// are reaped and not counted.
     @usableFromInline @inline(never)
     mutating func earlyDrop(hash: UInt64, now: UInt64) -> Bool {
-        var start = table.homeSlot(hash)
-        for _ in 0..<8 {
-            var dropped = 0
-            var k = 0
-            while k < 8 {
-                let s = table.slots[(start &+ k) & table.slotMask]
-                k &+= 1
-                if s == 0 { continue }
-                let idx = Int((UInt32(truncatingIfNeeded: s) &- 1) >> 1)
-                let c = table.slab + idx
-                if c.pointee.status & StatusBit.confirmed == 0 { continue }
-                if Int64(bitPattern: c.pointee.expires &- now) <= 0 {
-                    destroy(idx, now: now, expired: true)
-                    k = 0 // the group shifted; rescan it
-                    continue
-                }
-                if c.pointee.status & StatusBit.assured != 0 { continue }
-                destroy(idx, now: now, expired: false)
-                dropped &+= 1
-                k = 0
+        var slot = table.homeSlot(hash)
+        var examined = 0
+        var probes = 0
+        while examined < 8 && probes < 4096 && probes <= table.slotMask {
+            let s = table.slots[slot & table.slotMask]
+            probes &+= 1
+            if s == 0 { slot &+= 1; continue }
+            let idx = Int((UInt32(truncatingIfNeeded: s) &- 1) >> 1)
+            let c = table.slab + idx
+            if Int64(bitPattern: c.pointee.expires &- now) <= 0 {
+                destroy(idx, now: now, expired: true)
+                continue // the slot now holds a shifted entry (or is empty): look again
             }
-            if dropped > 0 {
-                counters.earlyDrop &+= UInt64(dropped)
+            examined &+= 1
+            if c.pointee.status & (StatusBit.assured | StatusBit.dying) == 0
+                && c.pointee.status & StatusBit.confirmed != 0 {
+                destroy(idx, now: now, expired: false)
+                counters.earlyDrop &+= 1
                 return true
             }
-            start &+= 8
+            slot &+= 1
         }
         return false
     }

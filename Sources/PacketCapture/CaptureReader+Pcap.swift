@@ -44,7 +44,7 @@ extension CaptureReader {
         packetCount += 1
         return CapturedPacket(
             timestamp: Int64(seconds) * 1_000_000_000 + Int64(fraction) * pcapFractionScale,
-            linkType: interfaces[0].linkType, interfaceIndex: 0, originalLength: originalLength,
+            linkType: clocks[0].linkType, interfaceIndex: 0, originalLength: originalLength,
             bytes: UnsafeRawBufferPointer(start: p + 16, count: capturedLength), offset: offset)
     }
 }

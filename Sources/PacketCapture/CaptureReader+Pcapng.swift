@@ -38,8 +38,18 @@ extension CaptureReader {
         } else if sectionCount == 0 {
             throw .missingSectionHeader(offset: offset)
         }
-        let type = u32(p, 0)
-        let length32 = u32(p, 4)
+        // A local copy: reading the class property at every field costs an access check.
+        let sw = swapped
+        @inline(__always) func r16(_ p: UnsafeRawPointer, _ at: Int) -> UInt16 {
+            let v = p.loadUnaligned(fromByteOffset: at, as: UInt16.self)
+            return sw ? v.byteSwapped : v
+        }
+        @inline(__always) func r32(_ p: UnsafeRawPointer, _ at: Int) -> UInt32 {
+            let v = p.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+            return sw ? v.byteSwapped : v
+        }
+        let type = r32(p, 0)
+        let length32 = r32(p, 4)
         let minimum: UInt32
         switch BlockKind(rawValue: type) {
         case .sectionHeader: minimum = 28
@@ -61,7 +71,7 @@ extension CaptureReader {
             throw .truncated(what: blockName(type), offset: offset, needed: length, available: n)
         }
         p = input.cursor
-        let trailing = u32(p, length - 4)
+        let trailing = r32(p, length - 4)
         if trailing != length32 {
             throw .mismatchedBlockLength(offset: offset, leading: length32, trailing: trailing)
         }
@@ -71,45 +81,45 @@ extension CaptureReader {
 
         switch BlockKind(rawValue: type) {
         case .enhancedPacket:
-            let id = u32(body, 0)
-            guard Int(id) < interfaces.count else {
+            let id = r32(body, 0)
+            guard Int(id) < clocks.count else {
                 throw .unknownInterface(id: id, offset: offset, known: interfaces.count)
             }
-            let capturedLength = Int(u32(body, 12))
+            let capturedLength = Int(r32(body, 12))
             if capturedLength > bodyLength - 20 {
                 throw .corrupt(offset: offset, reason: "enhanced packet block says \(capturedLength) captured bytes, its body holds \(bodyLength - 20)")
             }
-            let units = UInt64(u32(body, 4)) << 32 | UInt64(u32(body, 8))
-            return .packet(packet(interface: Int(id), units: units, originalLength: Int(u32(body, 16)),
+            let units = UInt64(r32(body, 4)) << 32 | UInt64(r32(body, 8))
+            return .packet(packet(interface: Int(id), units: units, originalLength: Int(r32(body, 16)),
                                   bytes: UnsafeRawBufferPointer(start: body + 20, count: capturedLength), offset: offset))
         case .simplePacket:
-            guard !interfaces.isEmpty else { throw .unknownInterface(id: 0, offset: offset, known: 0) }
-            let originalLength = Int(u32(body, 0))
+            guard !clocks.isEmpty else { throw .unknownInterface(id: 0, offset: offset, known: 0) }
+            let originalLength = Int(r32(body, 0))
             var capturedLength = min(originalLength, bodyLength - 4)
             let snap = interfaces[0].snapLength
             if snap != 0 { capturedLength = min(capturedLength, Int(snap)) }
             packetCount += 1
-            return .packet(CapturedPacket(timestamp: 0, linkType: interfaces[0].linkType, interfaceIndex: 0,
+            return .packet(CapturedPacket(timestamp: 0, linkType: clocks[0].linkType, interfaceIndex: 0,
                                           originalLength: originalLength,
                                           bytes: UnsafeRawBufferPointer(start: body + 4, count: capturedLength),
                                           offset: offset))
         case .obsoletePacket:
-            let id = UInt32(u16(body, 0))
-            guard Int(id) < interfaces.count else {
+            let id = UInt32(r16(body, 0))
+            guard Int(id) < clocks.count else {
                 throw .unknownInterface(id: id, offset: offset, known: interfaces.count)
             }
-            let capturedLength = Int(u32(body, 12))
+            let capturedLength = Int(r32(body, 12))
             if capturedLength > bodyLength - 20 {
                 throw .corrupt(offset: offset, reason: "packet block says \(capturedLength) captured bytes, its body holds \(bodyLength - 20)")
             }
-            let units = UInt64(u32(body, 4)) << 32 | UInt64(u32(body, 8))
-            return .packet(packet(interface: Int(id), units: units, originalLength: Int(u32(body, 16)),
+            let units = UInt64(r32(body, 4)) << 32 | UInt64(r32(body, 8))
+            return .packet(packet(interface: Int(id), units: units, originalLength: Int(r32(body, 16)),
                                   bytes: UnsafeRawBufferPointer(start: body + 20, count: capturedLength), offset: offset))
         case .interfaceDescription:
             try readInterfaceDescription(body: body, length: bodyLength, offset: offset)
             return .other
         case .sectionHeader:
-            let major = u16(body, 4), minor = u16(body, 6)
+            let major = r16(body, 4), minor = r16(body, 6)
             if major != 1 { throw .unsupportedVersion(major: major, minor: minor, offset: offset + 12) }
             interfaces.removeAll(keepingCapacity: true)
             sectionCount += 1
@@ -122,12 +132,12 @@ extension CaptureReader {
     @inline(__always)
     private func packet(interface: Int, units: UInt64, originalLength: Int,
                         bytes: UnsafeRawBufferPointer, offset: UInt64) -> CapturedPacket {
-        let i = interfaces[interface]
-        var ts = i.timestampResolution.nanoseconds(units)
-        if i.timestampOffset != 0 {
-            let (shift, o1) = i.timestampOffset.multipliedReportingOverflow(by: 1_000_000_000)
+        let i = clocks[interface]
+        var ts = i.nanoseconds(units)
+        if i.offset != 0 {
+            let (shift, o1) = i.offset.multipliedReportingOverflow(by: 1_000_000_000)
             let (sum, o2) = ts.addingReportingOverflow(shift)
-            ts = o1 || o2 ? (i.timestampOffset < 0 ? Int64.min : Int64.max) : sum
+            ts = o1 || o2 ? (i.offset < 0 ? Int64.min : Int64.max) : sum
         }
         packetCount += 1
         return CapturedPacket(timestamp: ts, linkType: i.linkType, interfaceIndex: interface,

@@ -30,8 +30,14 @@ public final class CaptureReader {
     public internal(set) var format: CaptureFormat = .pcapng
     /// The byte order of the file (for pcapng, of the current section).
     public internal(set) var byteOrder: ByteOrder
-    /// The interfaces of the current section (for pcap, the single implicit one).
-    public internal(set) var interfaces: [CaptureInterface] = []
+    /// The interfaces of the current section (for pcap, the single implicit one). For pcapng
+    /// this grows as interface description blocks are read, so it is complete for every
+    /// interface a delivered packet names.
+    public internal(set) var interfaces: [CaptureInterface] = [] {
+        didSet { clocks = interfaces.map { InterfaceClock($0) } }
+    }
+    /// What the per-packet path needs of each interface, without the reference-counted name.
+    var clocks: [InterfaceClock] = []
     /// Number of pcapng sections seen so far (1 for pcap).
     public internal(set) var sectionCount = 0
     /// Number of packets delivered so far.
@@ -42,7 +48,6 @@ public final class CaptureReader {
     var input: InputBuffer
     var ownsDescriptor: Bool
     var swapped = false
-    var closed = false
     // pcap only
     var pcapFractionScale: Int64 = 1000
 
@@ -99,6 +104,10 @@ public final class CaptureReader {
             throw .badMagic(UInt32(bigEndian: magic))
         }
     }
+
+    /// Bytes currently allocated for the read buffer (it grows only for records larger than
+    /// itself, and only as far as the file truly has bytes).
+    public var bufferCapacity: Int { input.capacity }
 
     /// The next packet, or `nil` at a clean end of the stream.
     ///

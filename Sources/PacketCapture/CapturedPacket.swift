@@ -32,77 +32,19 @@ public struct CapturedPacket {
     }
 }
 
-/// How a pcapng interface counts time (`if_tsresol`).
-public enum TimestampResolution: Hashable, Sendable, CustomStringConvertible {
-    /// Units of 10^-exponent seconds (the default is 6, microseconds).
-    case decimal(exponent: UInt8)
-    /// Units of 2^-exponent seconds.
-    case binary(exponent: UInt8)
-
-    /// Microseconds, the pcapng default when an interface has no `if_tsresol`.
-    public static let microseconds = TimestampResolution.decimal(exponent: 6)
-    /// Nanoseconds.
-    public static let nanoseconds = TimestampResolution.decimal(exponent: 9)
-
-    /// `10^-6`, `2^-20`...
-    public var description: String {
-        switch self {
-        case .decimal(let e): return "10^-\(e)"
-        case .binary(let e): return "2^-\(e)"
-        }
-    }
-
-    /// Converts a count of units to nanoseconds (saturating at `Int64.max`).
+extension CapturedPacket {
+    /// Where the IPv4 / IPv6 packet starts in ``bytes``, or why there is none
+    /// (``LinkLayer/networkLayer(linkType:frame:)`` applied to this packet).
     @inlinable
-    public func nanoseconds(_ units: UInt64) -> Int64 {
-        switch self {
-        case .decimal(let e) where e <= 9:
-            let (v, o) = units.multipliedReportingOverflow(by: powerOfTen(9 - Int(e)))
-            return o || v > UInt64(Int64.max) ? Int64.max : Int64(v)
-        case .decimal(let e):
-            return Int64(units / powerOfTen(Int(e) - 9))   // e <= 19 (checked when read)
-        case .binary(let e):
-            let shift = UInt64(e)
-            let seconds = e >= 64 ? 0 : units >> shift
-            let fraction = e >= 64 ? units : units & ((1 << shift) &- 1)
-            let (hi, lo) = fraction.multipliedFullWidth(by: 1_000_000_000)
-            // (hi:lo) >> e, with e < 64 here or seconds == 0.
-            let fractionNS = e == 0 ? 0 : (e >= 64 ? hi >> (shift - 64) : (lo >> shift) | (hi << (64 - shift)))
-            let (s, o) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-            let (t, o2) = s.addingReportingOverflow(fractionNS)
-            return o || o2 || t > UInt64(Int64.max) ? Int64.max : Int64(t)
-        }
+    public var networkLayer: NetworkLayer {
+        LinkLayer.networkLayer(linkType: linkType, frame: bytes)
     }
-}
 
-@usableFromInline
-func powerOfTen(_ n: Int) -> UInt64 {
-    var v: UInt64 = 1
-    for _ in 0..<n { v &*= 10 }
-    return v
-}
-
-/// One pcapng interface (from an interface description block), or the single implicit
-/// interface of a pcap file.
-public struct CaptureInterface: Hashable, Sendable {
-    /// Link-layer header type of its packets.
-    public var linkType: LinkType
-    /// Snapshot length (0 means no limit).
-    public var snapLength: UInt32
-    /// `if_tsresol`.
-    public var timestampResolution: TimestampResolution
-    /// `if_tsoffset`: seconds added to every timestamp.
-    public var timestampOffset: Int64
-    /// `if_name`, when present.
-    public var name: String?
-
-    /// Creates an interface description.
-    public init(linkType: LinkType, snapLength: UInt32, timestampResolution: TimestampResolution = .microseconds,
-                timestampOffset: Int64 = 0, name: String? = nil) {
-        self.linkType = linkType
-        self.snapLength = snapLength
-        self.timestampResolution = timestampResolution
-        self.timestampOffset = timestampOffset
-        self.name = name
+    /// The bytes from the IP header on, or `nil` for a frame that carries no IP.
+    /// Valid as long as ``bytes`` is.
+    @inlinable
+    public var ipPacket: UnsafeRawBufferPointer? {
+        guard let offset = networkLayer.offset else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset...])
     }
 }

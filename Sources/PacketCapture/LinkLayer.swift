@@ -26,6 +26,9 @@ public enum NotIPReason: Hashable, Sendable, CustomStringConvertible {
     case truncated
     /// Too many stacked VLAN tags (more than ``LinkLayer/maximumVLANTags``).
     case tooManyVLANTags
+    /// The link layer announces IPv4 or IPv6 but the packet's version nibble says otherwise
+    /// (for instance a QinQ frame whose inner tag libpcap mangled in a cooked capture).
+    case ipVersionMismatch(announced: UInt8, found: UInt8)
     /// A link type this module does not decode.
     case unsupportedLinkType(LinkType)
 
@@ -35,6 +38,7 @@ public enum NotIPReason: Hashable, Sendable, CustomStringConvertible {
         case .otherProtocol(let p): return "protocol 0x" + String(p, radix: 16)
         case .truncated: return "truncated link-layer header"
         case .tooManyVLANTags: return "too many VLAN tags"
+        case .ipVersionMismatch(let announced, let found): return "IPv\(announced) announced, version \(found) found"
         case .unsupportedLinkType(let t): return "unsupported link type \(t)"
         }
     }
@@ -69,8 +73,8 @@ public enum LinkLayer {
     /// Handles Ethernet (`LINKTYPE_ETHERNET`) with any stack of 802.1Q / 802.1ad tags, Linux
     /// SLL and SLL2, raw IP (101, and the DLT values 12 and 14 found in old files; 228 IPv4;
     /// 229 IPv6), BSD NULL loopback (host-order family: 2 IPv4; 24, 28, 30 IPv6) and OpenBSD
-    /// LOOP (the same in network order). It only reads the link-layer header; the caller
-    /// validates the IP header itself.
+    /// LOOP (the same in network order). Besides the link-layer header it checks only the
+    /// IP version nibble; the caller validates the rest of the IP header.
     @inlinable
     public static func networkLayer(linkType: LinkType, frame: UnsafeRawBufferPointer) -> NetworkLayer {
         switch linkType.rawValue {
@@ -84,8 +88,8 @@ public enum LinkLayer {
             case 6: return .ipv6(offset: 0)
             case let v: return .notIP(.otherProtocol(UInt32(v)))
             }
-        case 228: return frame.count > 0 ? .ipv4(offset: 0) : .notIP(.truncated)
-        case 229: return frame.count > 0 ? .ipv6(offset: 0) : .notIP(.truncated)
+        case 228: return checked(frame, 0, version: 4)
+        case 229: return checked(frame, 0, version: 6)
         case 0, 108:
             guard frame.count > 4 else { return .notIP(.truncated) }
             var family = UInt32(bigEndian: frame.loadUnaligned(as: UInt32.self))
@@ -93,8 +97,8 @@ public enum LinkLayer {
             // high bits set was written by a host of the other byte order.
             if linkType.rawValue == 0 && family & 0xffff_0000 != 0 { family = family.byteSwapped }
             switch family {
-            case 2: return .ipv4(offset: 4)
-            case 24, 28, 30: return .ipv6(offset: 4)
+            case 2: return checked(frame, 4, version: 4)
+            case 24, 28, 30: return checked(frame, 4, version: 6)
             default: return .notIP(.otherProtocol(family))
             }
         default:
@@ -134,9 +138,18 @@ public enum LinkLayer {
             offset += 4
         }
         switch type {
-        case etherTypeIPv4: return frame.count > offset ? .ipv4(offset: offset) : .notIP(.truncated)
-        case etherTypeIPv6: return frame.count > offset ? .ipv6(offset: offset) : .notIP(.truncated)
+        case etherTypeIPv4: return checked(frame, offset, version: 4)
+        case etherTypeIPv6: return checked(frame, offset, version: 6)
         default: return .notIP(.otherProtocol(UInt32(type)))
         }
+    }
+
+    /// The packet at `offset` exists and its first nibble is `version`.
+    @inlinable
+    static func checked(_ frame: UnsafeRawBufferPointer, _ offset: Int, version: UInt8) -> NetworkLayer {
+        guard frame.count > offset else { return .notIP(.truncated) }
+        let found = frame[offset] >> 4
+        guard found == version else { return .notIP(.ipVersionMismatch(announced: version, found: found)) }
+        return version == 4 ? .ipv4(offset: offset) : .ipv6(offset: offset)
     }
 }

@@ -77,6 +77,11 @@ public final class PcapWriter {
         try output.append(bytes)
     }
 
+    /// Appends a packet read from another capture (its time, bytes and original length).
+    public func write(_ packet: CapturedPacket) throws(CaptureError) {
+        try write(timestamp: packet.timestamp, bytes: packet.bytes, originalLength: packet.originalLength)
+    }
+
     /// Appends one packet record from a byte array.
     public func write(timestamp: Int64, bytes: [UInt8], originalLength: Int? = nil) throws(CaptureError) {
         try bytes.withUnsafeBytes { b in

@@ -69,6 +69,11 @@ public final class PcapngWriter {
                              timestampOffset: Int64 = 0) throws(CaptureError) -> Int {
         precondition(!closed, "PcapngWriter used after close()")
         guard linkType.rawValue <= 0xffff else { throw .invalidArgument("link type \(linkType.rawValue) does not fit pcapng") }
+        switch timestampResolution {
+        case .decimal(let e) where e > 19, .binary(let e) where e > 63:
+            throw .invalidArgument("timestamp resolution \(timestampResolution) is finer than 64-bit counts allow")
+        default: break
+        }
         var options = optionLength(name)
         if timestampResolution != .microseconds { options += 8 }
         if timestampOffset != 0 { options += 12 }
@@ -137,6 +142,12 @@ public final class PcapngWriter {
         try output.append(bytes)
         try output.zeros(padded - bytes.count)
         try output.u32(length)
+    }
+
+    /// Appends a packet read from another capture on interface `interface` of this writer.
+    public func write(_ packet: CapturedPacket, interface: Int) throws(CaptureError) {
+        try write(interface: interface, timestamp: packet.timestamp, bytes: packet.bytes,
+                  originalLength: packet.originalLength)
     }
 
     /// Appends an enhanced packet block from a byte array.

@@ -131,6 +131,38 @@ final class CorruptFileTests: XCTestCase {
         XCTAssertEqual(readAll(bytes: b).error, .truncated(what: "packet record", offset: 24, needed: 0xff_ffff, available: b.count - 40))
     }
 
+    /// Lying length fields never make the reader allocate what the file does not have.
+    func testLyingLengthsDoNotGrowTheBuffer() throws {
+        var pcap = try smallPcap(order: .littleEndian)
+        pcap[24 + 8 ..< 24 + 12] = [0xf0, 0xff, 0xff, 0x00]   // 16 MiB - 16 claimed, ~100 bytes present
+        let path = temporaryPath("lying.pcap")
+        writeFile(path, pcap)
+        var reader = try CaptureReader(path: path)
+        let initial = reader.bufferCapacity
+        XCTAssertThrowsError(try reader.next())
+        XCTAssertEqual(reader.bufferCapacity, initial)
+
+        var ng = try smallPcapng(order: .littleEndian)
+        let epb = (Int(ng[4]) | Int(ng[5]) << 8) + (Int(ng[Int(ng[4]) + 4]) | Int(ng[Int(ng[4]) + 5]) << 8)
+        put32(&ng, epb + 4, 0x00ff_fff0)
+        writeFile(path, ng)
+        reader = try CaptureReader(path: path)
+        XCTAssertThrowsError(try reader.next())
+        XCTAssertEqual(reader.bufferCapacity, initial)
+
+        // A true 3 MB packet grows the buffer once, to about its size.
+        let big = [UInt8](repeating: 0x45, count: 3_000_000)
+        let w = try PcapWriter(path: path, linkType: .raw)
+        try w.write(timestamp: 0, bytes: big)
+        try w.write(timestamp: 1, bytes: big)
+        try w.close()
+        reader = try CaptureReader(path: path)
+        XCTAssertEqual(try reader.next()?.bytes.count, big.count)
+        XCTAssertEqual(try reader.next().map { Array($0.bytes) }, big)
+        XCTAssertNil(try reader.next())
+        XCTAssertLessThanOrEqual(reader.bufferCapacity, 2 * (big.count + 16))
+    }
+
     /// Little-endian helpers to patch a pcapng file written in little-endian order.
     func put32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
         for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
@@ -192,13 +224,25 @@ final class CorruptFileTests: XCTestCase {
     func testRandomDamageNeverCrashes() throws {
         var rng = SplitMix64(seed: 42)
         for base in [try smallPcap(), try smallPcapng(), try smallPcapng(order: .bigEndian)] {
-            for _ in 0..<1500 {
+            for _ in 0..<800 {
                 var b = base
                 for _ in 0..<Int(rng.next() % 4 + 1) {
                     b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next())
                 }
+                if rng.next() % 4 == 0 { b.removeLast(Int(rng.next() % UInt64(b.count))) }
                 let r = readAll(bytes: b)
-                if let e = r.error { XCTAssertFalse(e.description.contains("\n")) }
+                if let e = r.error {
+                    XCTAssertFalse(e.description.contains("\n"))
+                    XCTAssertLessThanOrEqual(e.offset ?? 0, UInt64(b.count))
+                }
+                // Packets come in file order and lie inside the file.
+                var last: UInt64? = nil
+                for p in r.packets {
+                    XCTAssertLessThan(p.offset, UInt64(b.count))
+                    XCTAssertLessThanOrEqual(UInt64(p.bytes.count), UInt64(b.count) - p.offset)
+                    if let last { XCTAssertGreaterThan(p.offset, last) }
+                    last = p.offset
+                }
             }
         }
     }

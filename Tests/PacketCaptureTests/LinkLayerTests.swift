@@ -27,6 +27,10 @@ final class LinkLayerTests: XCTestCase {
         XCTAssertEqual(locate(.ethernet, ethernet(v4, type: 0x0800, tags: Array(repeating: (0x8100, 1), count: 9))),
                        .notIP(.tooManyVLANTags))
         XCTAssertEqual(locate(.ethernet, []), .notIP(.truncated))
+        // EtherType says IPv4, the packet says otherwise.
+        XCTAssertEqual(locate(.ethernet, ethernet(v6, type: 0x0800)), .notIP(.ipVersionMismatch(announced: 4, found: 6)))
+        XCTAssertEqual(locate(.ethernet, ethernet([0, 5, 8, 0] + v4, type: 0x0800, tags: [(0x88a8, 200)])),
+                       .notIP(.ipVersionMismatch(announced: 4, found: 0)))
     }
 
     func testLinuxCooked() {
@@ -54,6 +58,7 @@ final class LinkLayerTests: XCTestCase {
         }
         XCTAssertEqual(locate(.ipv4, v4), .ipv4(offset: 0))
         XCTAssertEqual(locate(.ipv6, v6), .ipv6(offset: 0))
+        XCTAssertEqual(locate(.ipv4, v6), .notIP(.ipVersionMismatch(announced: 4, found: 6)))
     }
 
     func testLoopbackNullAndLoop() {
@@ -70,6 +75,19 @@ final class LinkLayerTests: XCTestCase {
         // LOOP is always network order: a little-endian 2 is family 0x02000000.
         XCTAssertEqual(locate(.loop, [2, 0, 0, 0] + v4), .notIP(.otherProtocol(0x0200_0000)))
         XCTAssertEqual(locate(.null, [2, 0, 0]), .notIP(.truncated))
+    }
+
+    func testPacketConveniences() {
+        let frame = ethernet(v4, type: 0x0800, tags: [(0x8100, 9)])
+        frame.withUnsafeBytes { b in
+            let p = CapturedPacket(timestamp: 0, linkType: .ethernet, interfaceIndex: 0, originalLength: b.count, bytes: b, offset: 0)
+            XCTAssertEqual(p.networkLayer, .ipv4(offset: 18))
+            XCTAssertEqual(p.ipPacket.map(Array.init), v4)
+        }
+        [UInt8]([8, 6]).withUnsafeBytes { b in
+            let p = CapturedPacket(timestamp: 0, linkType: .ethernet, interfaceIndex: 0, originalLength: 2, bytes: b, offset: 0)
+            XCTAssertNil(p.ipPacket)
+        }
     }
 
     func testUnsupportedLinkType() {

@@ -122,4 +122,48 @@ final class RoundTripTests: XCTestCase {
         }
         XCTAssertEqual(count, 2000)
     }
+
+    /// Random sizes (0 bytes to beyond the initial 256 KiB buffer), times, interfaces and
+    /// byte orders: what is written is what is read, in both formats.
+    func testRandomRoundTrips() throws {
+        var rng = SplitMix64(seed: 7)
+        for round in 0..<6 {
+            let order: ByteOrder = round % 2 == 0 ? .littleEndian : .bigEndian
+            var packets: [OwnedPacket] = []
+            for _ in 0..<300 {
+                let big = rng.next() % 50 == 0
+                let size = Int(rng.next() % (big ? 600_000 : 2000))
+                let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ size) }
+                let ts = Int64(rng.next() % 4_000_000_000) * 1_000_000_000 + Int64(rng.next() % 1_000_000_000)
+                packets.append(OwnedPacket(timestamp: ts, linkType: .raw, interfaceIndex: Int(rng.next() % 3),
+                                           bytes: bytes, originalLength: size + Int(rng.next() % 3)))
+            }
+            let ngPath = temporaryPath("random.pcapng"), pcapPath = temporaryPath("random.pcap")
+            let ng = try PcapngWriter(path: ngPath, byteOrder: order)
+            let types: [LinkType] = [.raw, .ethernet, .linuxSLL2]
+            for t in types { try ng.addInterface(linkType: t) }
+            let pcap = try PcapWriter(path: pcapPath, linkType: .raw, precision: .nanoseconds, byteOrder: order)
+            for p in packets {
+                try ng.write(interface: p.interfaceIndex, timestamp: p.timestamp, bytes: p.bytes, originalLength: p.originalLength)
+                try pcap.write(timestamp: p.timestamp, bytes: p.bytes, originalLength: p.originalLength)
+            }
+            try ng.close()
+            try pcap.close()
+            let fromNg = readAll(path: ngPath), fromPcap = readAll(path: pcapPath)
+            XCTAssertNil(fromNg.error)
+            XCTAssertNil(fromPcap.error)
+            XCTAssertEqual(fromNg.packets.count, packets.count)
+            XCTAssertEqual(fromPcap.packets.count, packets.count)
+            for (i, p) in packets.enumerated() {
+                var expected = p
+                expected.linkType = types[p.interfaceIndex]
+                XCTAssertTrue(fromNg.packets[i].sameContent(expected), "pcapng round \(round) packet \(i)")
+                expected.linkType = .raw
+                expected.interfaceIndex = 0
+                XCTAssertTrue(fromPcap.packets[i].sameContent(expected), "pcap round \(round) packet \(i)")
+            }
+            try? FileManager.default.removeItem(atPath: ngPath)
+            try? FileManager.default.removeItem(atPath: pcapPath)
+        }
+    }
 }

@@ -58,6 +58,7 @@ func readAll(bytes: [UInt8]) -> (packets: [OwnedPacket], error: CaptureError?) {
 private let tempDir: String = {
     let d = NSTemporaryDirectory() + "pcaptests-\(getpid())"
     try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: tempDir) }
     return d
 }()
 nonisolated(unsafe) private var tempCounter = 0
@@ -81,7 +82,7 @@ func writeFile(_ path: String, _ bytes: [UInt8]) {
 
 /// Runs a program, returns (status, stdout, stderr).
 @discardableResult
-func run(_ args: [String], timeout: TimeInterval = 60) -> (status: Int32, out: String, err: String) {
+func runCommand(_ args: [String], timeout: TimeInterval = 60) -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args

@@ -1,0 +1,250 @@
+import XCTest
+import Conntrack
+import PacketBuilder
+@testable import ConntrackEngine
+
+/// Table limits, early drop, garbage collection, zones, marks, ids, statistics (§1.3, §2.5,
+/// §2.6, §8, §12).
+final class TableTests: XCTestCase {
+    let a = Harness.a4, b = Harness.b4
+
+    func udp(_ sport: UInt16, reply: Bool = false) -> [UInt8] {
+        reply ? PacketBuilder.udp(from: b, 53, to: a, sport) : PacketBuilder.udp(from: a, sport, to: b, 53)
+    }
+
+    func testEarlyDropEvictsNonAssured() {
+        let h = Harness { $0.maxEntries = 3 }
+        for p: UInt16 in 1...3 { h.send(udp(p)) }
+        _ = h.events
+        let v = h.send(udp(4))
+        XCTAssertEqual(v.state, .new)
+        XCTAssertEqual(h.tracker.count, 3)
+        XCTAssertEqual(h.tracker.statistics["early_drop"], 1)
+        XCTAssertEqual(h.events.map(\.type), [.destroy, .new])
+        XCTAssertTrue(h.flows.contains { $0.original.sourcePort == 4 })
+    }
+
+    func testTableFullOfAssuredDropsPacket() {
+        let h = Harness { $0.maxEntries = 3 }
+        for p: UInt16 in 1...3 { h.send(udp(p)); h.send(udp(p, reply: true)) }
+        h.wait(3)
+        for p: UInt16 in 1...3 { h.send(udp(p)) }
+        XCTAssertEqual(h.flows.filter(\.assured).count, 3)
+        let v = h.send(udp(9))
+        XCTAssertEqual(v.state, .invalid)
+        XCTAssertTrue(v.dropped)
+        XCTAssertEqual(v.reason, .tableFull)
+        XCTAssertEqual(h.tracker.statistics["drop"], 1)
+        XCTAssertEqual(h.tracker.statistics["early_drop"], 0)
+        XCTAssertEqual(h.tracker.count, 3)
+        // Existing connections still work.
+        XCTAssertEqual(h.send(udp(1)).state, .established)
+    }
+
+    func testMaxZeroIsUnlimited() throws {
+        let h = Harness()
+        try h.tracker.setSysctl("net.netfilter.nf_conntrack_max", 0)
+        for p: UInt16 in 1...3000 { h.send(udp(p)) }
+        XCTAssertEqual(h.tracker.count, 3000)
+        XCTAssertEqual(h.flows.count, 3000)
+        // Every one is found again in the reply direction.
+        for p: UInt16 in 1...3000 { XCTAssertEqual(h.send(udp(p, reply: true)).state, .established) }
+    }
+
+    func testIncrementalGCReapsExpiredEntries() {
+        let h = Harness()
+        for p: UInt16 in 1...10 { h.send(udp(p)) }
+        _ = h.events
+        h.wait(31)
+        let bad = PacketBuilder.udp(from: a, 1, to: b, 2, checksum: .corrupt)
+        for _ in 0..<3 { h.send(bad) }
+        XCTAssertEqual(h.tracker.count, 0, "bounded GC work per packet reaps the table")
+        XCTAssertEqual(h.events.filter { $0.type == .destroy }.count, 10)
+    }
+
+    func testExpiredEntryMatchedByLookupIsReplaced() {
+        let h = Harness()
+        h.send(udp(1))
+        _ = h.events
+        h.wait(40)
+        XCTAssertEqual(h.send(udp(1)).state, .new)
+        XCTAssertEqual(h.events.map(\.type), [.destroy, .new])
+    }
+
+    func testZonesSeparateTables() {
+        let h = Harness()
+        XCTAssertEqual(h.send(udp(1), PacketMetadata(zone: Zone(id: 1))).state, .new)
+        XCTAssertEqual(h.send(udp(1), PacketMetadata(zone: Zone(id: 2))).state, .new)
+        XCTAssertEqual(h.send(udp(1)).state, .new)
+        XCTAssertEqual(h.tracker.count, 3)
+        XCTAssertEqual(Set(h.flows.map { $0.zone }), [1, 2, nil])
+        XCTAssertEqual(h.send(udp(1, reply: true), PacketMetadata(zone: Zone(id: 2))).state, .established)
+        let z2 = h.flows.first { $0.zone == 2 }
+        XCTAssertEqual(z2?.unreplied, false)
+    }
+
+    func testDirectionalZone() {
+        let h = Harness()
+        let m = PacketMetadata(zone: Zone(id: 7, directions: .original))
+        h.send(udp(1), m)
+        let f = h.only()
+        XCTAssertEqual(f?.original.zone, 7)
+        XCTAssertNil(f?.reply.zone)
+        XCTAssertNil(f?.zone)
+        XCTAssertEqual(h.send(udp(1, reply: true), m).state, .established)
+    }
+
+    func testMarkSetAndEvents() {
+        let h = Harness()
+        h.send(udp(1), PacketMetadata(setMark: 5))
+        XCTAssertEqual(h.only()?.mark, 5)
+        h.send(udp(1, reply: true), PacketMetadata(setMark: 6))
+        let e = h.events
+        XCTAssertEqual(e.first?.flow.mark, 5)
+        XCTAssertEqual(e.last?.flow.mark, 6)
+        XCTAssertEqual(h.only()?.mark, 6)
+    }
+
+    func testIDsAreStableAndDistinct() {
+        let h = Harness()
+        h.send(udp(1)); h.send(udp(2))
+        let ids = h.flows.compactMap(\.id)
+        XCTAssertEqual(Set(ids).count, 2)
+        h.send(udp(1, reply: true))
+        XCTAssertEqual(Set(h.flows.compactMap(\.id)), Set(ids))
+    }
+
+    func testTimestamps() {
+        let h = Harness { $0.timestamps = true }
+        let t0 = h.now
+        h.send(udp(1))
+        h.wait(5)
+        h.send(udp(1, reply: true))
+        XCTAssertEqual(h.only()?.timestamps?.start, t0)
+        XCTAssertNil(h.only()?.timestamps?.stop)
+    }
+
+    func testLookupByTuple() {
+        let h = Harness()
+        h.send(udp(1))
+        let t = Tuple(source: a, destination: b, protocol: 17, sourcePort: 1, destinationPort: 53)
+        XCTAssertEqual(h.tracker.flow(matching: t, now: h.now)?.original, t)
+        XCTAssertEqual(h.tracker.flow(matching: t.inverted(), now: h.now)?.original, t)
+        XCTAssertNil(h.tracker.flow(matching: t, zone: 3, now: h.now))
+    }
+
+    func testStatisticsFields() {
+        let h = Harness()
+        let s = h.tracker.statistics
+        for name in ["found", "invalid", "insert", "insert_failed", "drop", "early_drop", "error",
+                     "search_restart", "clash_resolve", "chaintoolong"] {
+            XCTAssertEqual(s[name], 0, name)
+        }
+        XCTAssertNil(s["searched"])
+        h.send([0x45, 0])
+        XCTAssertEqual(h.tracker.statistics["invalid"], 1)
+        XCTAssertEqual(h.tracker.counters[.truncatedIPHeader], 1)
+    }
+
+    func testNotrackIsUntracked() {
+        let h = Harness()
+        XCTAssertEqual(h.send(udp(1), PacketMetadata(notrack: true)).state, .untracked)
+        XCTAssertEqual(h.tracker.count, 0)
+    }
+
+    func testFlushDestroysAll() {
+        let h = Harness()
+        for p: UInt16 in 1...5 { h.send(udp(p)) }
+        _ = h.events
+        h.tracker.flush(now: h.now)
+        XCTAssertEqual(h.tracker.count, 0)
+        XCTAssertEqual(h.events.count, 5)
+    }
+
+    func testSlotsAreReusedAfterDeletion() {
+        let h = Harness()
+        for round in 0..<5 {
+            for p: UInt16 in 1...500 { h.send(udp(p &+ UInt16(round) &* 1000)) }
+            h.wait(31)
+            h.tracker.advance(to: h.now)
+            XCTAssertEqual(h.tracker.count, 0)
+        }
+        for p: UInt16 in 1...500 { h.send(udp(p)) }
+        XCTAssertEqual(h.flows.count, 500)
+    }
+}
+
+final class ParsingTests: XCTestCase {
+    func testIPv6ExtensionHeadersAreWalked() {
+        let h = Harness()
+        var ip = IPOptions()
+        ip.ipv6ExtensionHeaders = [(type: 0, body: [1, 4, 0, 0, 0, 0]), (type: 60, body: [1, 4, 0, 0, 0, 0])]
+        let v = h.send(PacketBuilder.udp(from: Harness.a6, 1, to: Harness.b6, 2, ip: ip))
+        XCTAssertEqual(v.state, .new)
+        XCTAssertEqual(h.only()?.original.destinationPort, 2)
+    }
+
+    func testNoNextHeaderIsInvalid() {
+        let h = Harness()
+        var ip = IPOptions()
+        ip.ipv6ExtensionHeaders = [(type: 60, body: [1, 4, 0, 0, 0, 0])]
+        let v = h.send(PacketBuilder.ip(from: Harness.a6, to: Harness.b6, protocol: 59, payload: [], options: ip))
+        XCTAssertEqual(v.reason, .ipv6ExtensionHeaders)
+    }
+
+    func testTruncatedAndBadLengths() {
+        let h = Harness()
+        XCTAssertEqual(h.send([]).reason, .truncatedIPHeader)
+        XCTAssertEqual(h.send([0x45] + Array(repeating: 0, count: 10)).reason, .truncatedIPHeader)
+        var ip = IPOptions()
+        ip.lengthOverride = 2000
+        XCTAssertEqual(h.send(PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, ip: ip)).reason, .ipLengthExceedsPacket)
+        // Short layer 4: 2 bytes of UDP.
+        let short = PacketBuilder.ip(from: Harness.a4, to: Harness.b4, protocol: 17, payload: [0, 1])
+        XCTAssertEqual(h.send(short).reason, .truncatedL4Header)
+        XCTAssertEqual(h.tracker.statistics["invalid"], 4)
+    }
+
+    func testTrailingBytesBeyondTotalLengthAreIgnored() {
+        let h = Harness { $0.accounting = true }
+        let p = PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, payload: [1]) + [0, 0, 0, 0]
+        XCTAssertEqual(h.send(p).state, .new)
+        XCTAssertEqual(h.only()?.countersOriginal?.bytes, 29)
+    }
+}
+
+final class BatchTests: XCTestCase {
+    func testBatchGivesSameVerdictsAsSingleCalls() {
+        var packets: [[UInt8]] = []
+        for i in 0..<100 {
+            let c = IPAddress(ipv4: 0x0a00_0000 | UInt32(i % 37)), s = Harness.b4
+            packets.append(PacketBuilder.udp(from: c, UInt16(1000 + i % 13), to: s, 53))
+            packets.append(PacketBuilder.udp(from: s, 53, to: c, UInt16(1000 + i % 13)))
+            packets.append(PacketBuilder.tcp(from: c, UInt16(2000 + i % 7), to: s, 80, seq: 1, flags: i % 3 == 0 ? .syn : .ack))
+        }
+        packets.append([0x45, 0, 0])
+        let single = Harness(), batched = Harness()
+        var expected: [Verdict] = []
+        for p in packets { expected.append(single.send(p)); single.wait(0.01) }
+        var times: [UInt64] = []
+        var t = batched.now
+        for _ in packets { times.append(t); t += 10_000_000 }
+        var verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
+        let copies = packets.map { p -> UnsafeMutableRawBufferPointer in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: p.count, alignment: 8)
+            b.copyBytes(from: p)
+            return b
+        }
+        defer { for c in copies { c.deallocate() } }
+        let raws = copies.map { UnsafeRawBufferPointer($0) }
+        raws.withUnsafeBufferPointer { pb in
+            times.withUnsafeBufferPointer { tb in
+                verdicts.withUnsafeMutableBufferPointer { vb in
+                    batched.tracker.processBatch(pb, now: tb, verdicts: vb)
+                }
+            }
+        }
+        XCTAssertEqual(verdicts, expected)
+        XCTAssertEqual(batched.tracker.count, single.tracker.count)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import XCTest
+import ConntrackTestSupport
+import Conntrack
+
+/// The differential suite: every scenario runs through a router namespace whose kernel
+/// tracks it; the kernel's table and events are then compared with the userspace
+/// engine fed the very packets the router received.
+///
+/// `DIFF_ONLY=tcp.rst` (a name prefix) runs only matching scenarios;
+/// `DIFF_VERBOSE=1` prints the kernel's lines for each scenario.
+final class DifferentialTests: XCTestCase {
+    nonisolated(unsafe) static var topology: Topology?
+    nonisolated(unsafe) static var setupError: String?
+
+    override class func setUp() {
+        super.setUp()
+        guard kernelTestSkipReason() == nil else { return }
+        do { topology = try Topology() } catch { setupError = "\(error)" }
+    }
+
+    override class func tearDown() {
+        topology?.destroy()
+        topology = nil
+        super.tearDown()
+    }
+
+    func topologyOrSkip() throws -> Topology {
+        if let reason = kernelTestSkipReason() { throw XCTSkip(reason) }
+        guard let t = DifferentialTests.topology else {
+            XCTFail("topology setup failed: \(DifferentialTests.setupError ?? "?")")
+            throw XCTSkip("no topology")
+        }
+        return t
+    }
+
+    func testTCP() throws { try runScenarios(TCPScenarios.all) }
+    func testUDP() throws { try runScenarios(UDPScenarios.all) }
+    func testICMP() throws { try runScenarios(ICMPScenarios.all) }
+    func testSCTPGREGenericFragments() throws { try runScenarios(OtherScenarios.all) }
+
+    /// Real traffic (ping, HTTP, nc, UDP, an ICMP error, one invalid packet) captured
+    /// with tcpdump in R.
+    func testRealTraffic() throws {
+        let topo = try topologyOrSkip()
+        var attempt = 0
+        var obs: KernelObservation
+        while true {
+            do { obs = try topo.observeRealTraffic(); break } catch let e as CaptureIncomplete {
+                attempt += 1
+                if attempt == 3 { throw e }
+            }
+        }
+        XCTAssertGreaterThan(obs.packets.count, 30, "tcpdump in R captured too little")
+        let summaries = obs.table.map(\.summary)
+        XCTAssertEqual(summaries.filter { $0 == "tcp TIME_WAIT assured" }.count, 3, "\(obs.table.map(\.line))")
+        XCTAssertTrue(summaries.contains("udp unreplied"), "port-unreachable flow missing: \(summaries)")
+        if ProcessInfo.processInfo.environment["DIFF_VERBOSE"] != nil {
+            for e in obs.table { print("   table: \(e.line)") }
+        }
+        compareWithEngine("real_traffic", knobs: [], obs, concurrent: true)
+    }
+
+    /// Feeds the packets R received to the engine and compares table and events;
+    /// scenarios listed in `KnownDivergences` must still differ.
+    func compareWithEngine(_ name: String, knobs: [KnobSetting], _ obs: KernelObservation, concurrent: Bool = false,
+                           file: StaticString = #filePath, line: UInt = #line) {
+        let engine: EngineObservation
+        do {
+            engine = try runEngine(knobs: knobs, packets: obs.packets, listedAt: obs.listedAt)
+        } catch {
+            XCTFail("[\(name)] engine run failed: \(error)", file: file, line: line)
+            return
+        }
+        var diffs = Comparison.tables(kernel: obs.table, engine: engine.flows)
+            + Comparison.events(kernel: obs.events, engine: engine.events, concurrent: concurrent)
+            + Comparison.counts(kernelStates: obs.states, kernelStatistics: obs.statistics, engine: engine)
+        if !diffs.isEmpty {
+            // The engine's verdict per packet (`#n state(reason)`), invalid ones only for long runs.
+            let verdicts = engine.verdicts.enumerated().compactMap { (i, v) -> String? in
+                if obs.packets.count > 40 && v.state != .invalid { return nil }
+                return "#\(i + 1) \(v.state)" + (v.reason == .none ? "" : "(\(v.reason))")
+            }
+            diffs.append("engine verdicts: " + verdicts.joined(separator: ", "))
+        }
+        let known = KnownDivergences.reasons[name]
+        DifferentialTests.results.append((name, diffs.isEmpty))
+        switch (diffs.isEmpty, known) {
+        case (true, nil): break
+        case (false, nil):
+            XCTFail("[\(name)] engine differs from the kernel:\n  " + diffs.joined(separator: "\n  "), file: file, line: line)
+        case (true, let reason?):
+            XCTFail("[\(name)] now agrees with the kernel: remove it from KnownDivergences (was: \(reason))",
+                    file: file, line: line)
+        case (false, let reason?):
+            print("[\(name)] known divergence (\(reason)):\n  " + diffs.joined(separator: "\n  "))
+        }
+    }
+
+    nonisolated(unsafe) static var results: [(String, Bool)] = []
+
+    /// The shipped sample capture is readable and holds the traffic it claims.
+    func testShippedSample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let packets = try readCapture(path: root.appendingPathComponent("Samples/sample.pcap").path)
+        XCTAssertGreaterThan(packets.count, 30)
+        let table = try KernelEntry.parseListing(String(contentsOf: root.appendingPathComponent("Samples/sample.conntrack.txt"),
+                                                        encoding: .utf8))
+        XCTAssertEqual(table.count, 7)
+        XCTAssertEqual(Set(table.map { IPProtocol.name($0.proto) }), ["tcp", "udp", "icmp", "icmpv6"])
+    }
+
+    func runScenarios(_ scenarios: [Scenario], file: StaticString = #filePath, line: UInt = #line) throws {
+        let topo = try topologyOrSkip()
+        let only = ProcessInfo.processInfo.environment["DIFF_ONLY"]
+        let verbose = ProcessInfo.processInfo.environment["DIFF_VERBOSE"] != nil
+        for s in scenarios where only == nil || s.name.hasPrefix(only!) {
+            let obs: KernelObservation
+            do { obs = try topo.observe(s) } catch {
+                XCTFail("[\(s.name)] kernel run failed: \(error)", file: file, line: line)
+                continue
+            }
+            if verbose {
+                print("== \(s.name): \(obs.packets.count) packets")
+                for e in obs.table { print("   table: \(e.line)") }
+                for e in obs.events { print("   event: \(e.line)") }
+            }
+            if obs.packets.count != s.steps.reduce(0, { $0 + $1.packets.count }) {
+                XCTFail("[\(s.name)] R received \(obs.packets.count) packets, the scenario sent "
+                        + "\(s.steps.reduce(0, { $0 + $1.packets.count }))", file: file, line: line)
+            }
+            compareWithEngine(s.name, knobs: s.knobs, obs, file: file, line: line)
+            if let expect = s.expect {
+                let got = obs.table.map(\.summary).sorted()
+                if got != expect.sorted() {
+                    XCTFail("[\(s.name)] the kernel did not do what the scenario claims: expected \(expect.sorted()), "
+                            + "kernel has \(got)\n" + obs.table.map { "  " + $0.line }.joined(separator: "\n"),
+                            file: file, line: line)
+                }
+            }
+        }
+    }
+}
