@@ -207,7 +207,7 @@ extension Tool {
         } catch { throw failure(error, cmd.command) }
         let filter = FlowFilter(cmd, initialized: false)
         guard filter.matches(f) else { return }
-        printFlow(f, event: nil, saveType: .new, options: formatOptions(ktimestamp: false), xmlHeader: true)
+        printFlow(f, event: nil, saveType: .new, options: formatOptions(), xmlHeader: true)
         out.bytes.append(10)
         counter += 1
         closeXML()

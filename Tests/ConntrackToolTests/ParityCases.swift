@@ -36,6 +36,22 @@ private func rf(_ stdin: String, _ s: String = "-R -", line: UInt = #line) -> Pa
 }
 private func a(_ args: [String], line: UInt = #line) -> ParityCase { ParityCase(args: args, mode: .readOnly, line: line) }
 
+private let accountingTable = "!sysctl -qw net.netfilter.nf_conntrack_acct=1 net.netfilter.nf_conntrack_timestamp=1\n" + standardTable
+private func ar(_ s: String, line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .readOnly, setup: .custom(accountingTable), line: line)
+}
+private func am(_ s: String, line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .modifying, setup: .custom(accountingTable), line: line)
+}
+
+/// Accounting and timestamps on (`nf_conntrack_acct`, `nf_conntrack_timestamp` in the test netns).
+let accountingCases: [ParityCase] = [
+    ar("-L"), ar("-L -o extended"), ar("-L -o ktimestamp"), ar("-L -o xml"), ar("-L -o xml,ktimestamp"),
+    ar("-L -o save"), ar("-L -o id,ktimestamp,extended"), ar("-L -z"), ar("-L -z -o xml"), ar("-L -f ipv6 -o ktimestamp"),
+    ar("-G -p tcp -s 10.99.1.2 -d 10.99.2.2 --sport 40001 --dport 80 -o ktimestamp"),
+    am("-D -p udp -o ktimestamp"), am("-D -p tcp -o xml"), am("-U -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 40001 -m 4 -o ktimestamp"),
+]
+
 /// Labels (private /etc with a test connlabel.conf) and `-R` load files.
 let labelAndLoadCases: [ParityCase] = [
     lr("-L -o labels"), lr("-L -l foo"), lr("-L -l foo,baz"), lr("-L -l foo -l bar"), lr("-L -l baz -o labels"),

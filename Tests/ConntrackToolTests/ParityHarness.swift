@@ -110,6 +110,7 @@ func mask(_ s: String) -> String {
         (#"\[start=[^\]]*\]"#, "[start=S]"),
         (#"\[stop=[^\]]*\]"#, "[stop=S]"),
         (#"<start>\d+</start>"#, "<start>S</start>"),
+        (#"<stop>\d+</stop>"#, "<stop>S</stop>"),
         (#"<when>.*?</when>"#, "<when>W</when>"),
         (#"^\d+ proto="#, "T proto="),
         (#"( \[UPDATE\]| \[NEW\]|\[DESTROY\]) \d+ proto="#, "$1 T proto="),
@@ -198,7 +199,11 @@ final class ParityRunner {
             }
             return
         }
-        let r = ns.run([Tools.real, "-R", "-"], stdin: lines)
+        // Lines starting with "!" are shell commands run in the namespace first (sysctls).
+        for l in lines.split(separator: "\n") where l.hasPrefix("!") {
+            _ = ns.run(["sh", "-c", String(l.dropFirst())])
+        }
+        let r = ns.run([Tools.real, "-R", "-"], stdin: lines.split(separator: "\n").filter { !$0.hasPrefix("!") }.joined(separator: "\n") + "\n")
         if r.status != 0 { failures.append("fill failed: \(r)") }
     }
 
