@@ -18,7 +18,14 @@ theirs=/usr/sbin/conntrack
 if [ -z "${CT_BENCH_NOBUILD:-}" ]; then
     flock /tmp/ct-build.lock swift build -c release --product conntrack >/dev/null
     (cd Benchmarks && flock /tmp/ct-build.lock swift build -c release --product ct-fill >/dev/null)
+    # CT_BENCH_STATIC=1: also a fully static build of ours (no dynamic loader, no shared
+    # Swift runtime to map and relocate at start), measured as "ours2".
+    if [ -n "${CT_BENCH_STATIC:-}" ]; then
+        flock /tmp/ct-build.lock swift build -c release --static-swift-stdlib -Xswiftc -static-executable \
+            --scratch-path .build/fullstatic --product conntrack >/dev/null
+    fi
 fi
+if [ -n "${CT_BENCH_STATIC:-}" ]; then CT_BENCH_OURS2=$PWD/.build/fullstatic/release/conntrack; fi
 fill=$PWD/Benchmarks/.build/release/ct-fill
 measure=/tmp/ctbench-measure-$$
 cc -O2 -static -o "$measure" Benchmarks/measure.c
