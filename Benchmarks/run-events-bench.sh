@@ -3,7 +3,12 @@
 # Usage: sudo Benchmarks/run-events-bench.sh [RATES] [EVENTS] [LISTENERS]
 #   RATES      comma-separated NEW events per second (default 20000,40000,60000,80000,100000)
 #   EVENTS     connections created per run (default 100000; run time = EVENTS/RATE)
-#   LISTENERS  comma-separated among theirs,ours,lib,lib-all (default theirs,ours,lib)
+#   LISTENERS  comma-separated among theirs,ours,lib,lib-all (default theirs,ours,lib), and
+#              theirs-b: conntrack-tools with -b 8388608 (the buffer ours takes by default;
+#                conntrack-tools 1.4.7 applies -b to its request socket, not the event one),
+#              ours-small: ours with -b 106496 (the kernel reports 212992, the default
+#                rmem_default that conntrack-tools' event socket keeps),
+#              lib-small: the library with the kernel's default buffer
 # A throwaway namespace gets a veth pair with its peer v1 down (frames routed out of v0 are
 # dropped by veth right after POSTROUTING, where conntrack confirms the entry), a route for
 # 10.64.0.0/10 through a static neighbour, an nft
@@ -61,8 +66,11 @@ for rate in ${rates//,/ }; do
     for who in ${listeners//,/ }; do
         case $who in
             theirs) cmd=("$theirs" -E -e NEW) ;;
+            theirs-b) cmd=("$theirs" -E -e NEW -b 8388608) ;;
             ours) cmd=("$ours" -E -e NEW) ;;
+            ours-small) cmd=("$ours" -E -e NEW -b 106496) ;;
             lib) cmd=("$lib" new) ;;
+            lib-small) cmd=("$lib" new 0) ;;
             lib-all) cmd=("$lib" all) ;;
             *) echo "unknown listener $who" >&2; exit 2 ;;
         esac

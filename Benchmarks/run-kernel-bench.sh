@@ -2,15 +2,16 @@
 # Kernel-table benchmark: ours vs conntrack-tools on the same namespace's table.
 # Usage: sudo Benchmarks/run-kernel-bench.sh [ENTRIES] [RUNS]
 # Fills a throwaway namespace with ENTRIES entries (our batched ctnetlink create),
-# then runs each command alternately with both tools, RUNS times each, and prints
-# medians of wall, user, system time and peak RSS. Never touches the host's table.
+# then runs each command alternately with each tool, RUNS times each, and prints
+# medians of wall, user, system time and peak RSS (measure.c). Never touches the host's
+# table. Environment: CT_BENCH_NOBUILD=1 (reuse builds), CT_BENCH_STATIC=1 (also measure
+# a fully static build as "ours2"), CT_BENCH_OURS / CT_BENCH_OURS2 (binaries to measure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 entries=${1:-262144}
 runs=${2:-5}
 ns=ctbench-$$
-# CT_BENCH_OURS: the binary to measure (default: the release build; the static-stdlib
-# build, .build/static/release/conntrack, starts faster and maps less).
+# CT_BENCH_OURS: the binary to measure (default: the normal release build).
 ours=${CT_BENCH_OURS:-$PWD/.build/release/conntrack}
 theirs=/usr/sbin/conntrack
 
@@ -18,7 +19,14 @@ theirs=/usr/sbin/conntrack
 if [ -z "${CT_BENCH_NOBUILD:-}" ]; then
     flock /tmp/ct-build.lock swift build -c release --product conntrack >/dev/null
     (cd Benchmarks && flock /tmp/ct-build.lock swift build -c release --product ct-fill >/dev/null)
+    # CT_BENCH_STATIC=1: also a fully static build of ours (no dynamic loader, no shared
+    # Swift runtime to map and relocate at start), measured as "ours2".
+    if [ -n "${CT_BENCH_STATIC:-}" ]; then
+        flock /tmp/ct-build.lock swift build -c release --static-swift-stdlib -Xswiftc -static-executable \
+            --scratch-path .build/fullstatic --product conntrack >/dev/null
+    fi
 fi
+if [ -n "${CT_BENCH_STATIC:-}" ]; then CT_BENCH_OURS2=$PWD/.build/fullstatic/release/conntrack; fi
 fill=$PWD/Benchmarks/.build/release/ct-fill
 measure=/tmp/ctbench-measure-$$
 cc -O2 -static -o "$measure" Benchmarks/measure.c
@@ -34,7 +42,7 @@ measure() { "$measure" "$ns" "$@"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # Tools measured, alternately: ours, conntrack-tools, and (if CT_BENCH_OURS2 names another
-# build of ours, e.g. .build/static/release/conntrack) that one as "ours2".
+# build of ours, e.g. .build/fullstatic/release/conntrack) that one as "ours2".
 names=(ours theirs); bins=("$ours" "$theirs")
 if [ -n "${CT_BENCH_OURS2:-}" ]; then names+=(ours2); bins+=("$CT_BENCH_OURS2"); fi
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real traffic between A and B through R of the differential topology
-# (Scripts/diff-topology.sh): ping (v4, v6), a few TCP connections with data and a
-# clean close (HTTP with curl, a plain nc exchange), a UDP DNS-like request/response,
+# (Scripts/diff-topology.sh): ping (v4, v6, one fragmented), a few TCP connections
+# with data and a clean close (HTTP with curl, nc over IPv4 and IPv6), a UDP DNS-like
+# request/response,
 # an ICMP port unreachable (UDP to a closed port on B) and one packet the router's
 # conntrack classifies INVALID (a lone ICMP echo reply). Uses only ping, curl, nc and
 # python3; servers run in B bound to B's addresses.
@@ -62,8 +63,11 @@ for _ in range(2):
 pids+=($!)
 inb nc -l 10.77.2.2 9000 > "$work/nc.out" &
 pids+=($!)
+inb nc -6 -l fd77:2::2 9001 > "$work/nc6.out" &
+pids+=($!)
 wait_listen 8080
 wait_listen 9000
+wait_listen 9001
 wait_listen 5353 udp
 
 # --- traffic from A ---------------------------------------------------------------
@@ -72,6 +76,9 @@ ina ping -n -q -c 2 -i 0.05 -W 1 fd77:2::2 >/dev/null
 ina curl -s -o /dev/null http://10.77.2.2:8080/index.html
 ina curl -s -o /dev/null http://10.77.2.2:8080/missing
 printf 'ping over tcp\n' | ina nc -N 10.77.2.2 9000
+printf 'ping over tcp, IPv6\n' | ina nc -6 -N fd77:2::2 9001
+# One echo request too big for the link: A fragments it, R reassembles before tracking.
+ina ping -n -q -c 1 -s 2000 -W 1 10.77.2.2 >/dev/null
 # DNS-like query for "b.test" (A record) and its answer.
 ina python3 -c '
 import socket

@@ -6,8 +6,8 @@
 #   B (veth b0) 10.77.2.2/24 fd77:2::2/64  <->  R (rb) 10.77.2.1 fd77:2::1
 #
 # Crafted traffic uses the routed ranges 10.88.1.0/24 / fd88:1::/64 ("behind A";
-# also 10.88.5.0/24, tracked in zone 5, and 10.88.6.0/24, whose connections get
-# `ct mark set 7`) and
+# also 10.88.5.0/24, tracked in zone 5, 10.88.7.0/24, in zone 7 for the original
+# direction only, and 10.88.6.0/24, whose connections get `ct mark set 7`) and
 # 10.88.2.0/24 / fd88:2::/64 ("behind B"): R routes them to A and B, whose kernels
 # drop them silently (nft prerouting drop), so the end hosts never answer crafted
 # packets. Real traffic (ping, curl, nc) uses A's and B's own addresses.
@@ -81,6 +81,7 @@ ip -n "$B" -6 route add default via fd77:2::1
 ip -n "$R" route add 10.88.1.0/24 via 10.77.1.2
 ip -n "$R" route add 10.88.5.0/24 via 10.77.1.2
 ip -n "$R" route add 10.88.6.0/24 via 10.77.1.2
+ip -n "$R" route add 10.88.7.0/24 via 10.77.1.2
 ip -n "$R" route add 10.88.2.0/24 via 10.77.2.2
 ip -n "$R" -6 route add fd88:1::/64 via fd77:1::2
 ip -n "$R" -6 route add fd88:2::/64 via fd77:2::2
@@ -108,6 +109,9 @@ table inet t {
         type filter hook prerouting priority -300; policy accept;
         ip saddr 10.88.5.0/24 ct zone set 5
         ip daddr 10.88.5.0/24 ct zone set 5
+        # Zone 7 for the original direction only (`zone-orig=7`) for 10.88.7.0/24.
+        ip saddr 10.88.7.0/24 ct original zone set 7
+        ip daddr 10.88.7.0/24 ct original zone set 7
     }
     # What `ct state` each scenario packet had right after conntrack (counters per state).
     chain count {

@@ -4,7 +4,7 @@
 # interface of the router, incoming direction only (LINUX_SLL2 link type), so the file
 # holds exactly the packets the router's conntrack saw. Also writes
 # Samples/sample.conntrack.txt: the router's table (`conntrack -L -o extended`) right
-# after the capture. Needs root; creates and deletes its own namespaces.
+# after the capture, preceded by a `# listed at NS` line. Needs root; creates and deletes its own namespaces.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-Samples/sample.pcap}
@@ -27,10 +27,19 @@ tcpdump_pid=$!
 for _ in $(seq 1 300); do grep -q "listening on" "$tmp/tcpdump.err" && break; sleep 0.01; done
 Scripts/diff-real-traffic.sh "$A" "$R" "$B"
 sleep 0.3
-ip netns exec "$R" conntrack -L -o extended 2>/dev/null | sort > "$tmp/table.txt"
+# The first line records when the table was listed (ns since the epoch, the clock of
+# the capture's timestamps) so a tracker replaying the capture can be listed at the
+# same moment.
+echo "# listed at $(date +%s%N)" > "$tmp/table.txt"
+ip netns exec "$R" conntrack -L -o extended 2>/dev/null | sort >> "$tmp/table.txt"
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" 2>/dev/null || true
 tcpdump_pid=
+if ! grep -q "^0 packets dropped by kernel" "$tmp/tcpdump.err"; then
+    echo "make-sample.sh: tcpdump lost packets, try again:" >&2
+    cat "$tmp/tcpdump.err" >&2
+    exit 1
+fi
 cp "$tmp/sample.pcap" "$out"
 cp "$tmp/table.txt" "${out%.pcap}.conntrack.txt"
 echo "wrote $out ($(stat -c %s "$out") bytes, $(tcpdump -r "$out" 2>/dev/null | wc -l) packets)"

@@ -2,7 +2,6 @@
 @usableFromInline
 enum Checksum {
     /// One's-complement sum of `count` bytes at `offset`, folded to 32 bits (not inverted).
-    
     static func sum(_ b: Bytes, _ offset: Int, _ count: Int, initial: UInt64 = 0) -> UInt64 {
         var s = initial
         var i = offset
@@ -30,7 +29,6 @@ enum Checksum {
 
     /// Whether the layer-4 checksum of `p` verifies, with a pseudo-header carrying
     /// `pseudoProto` and covering `coverage` bytes (nil: the whole layer-4 length).
-    
     static func verify(_ b: Bytes, _ p: L3Packet, pseudoProto: UInt8, coverage: Int? = nil) -> Bool {
         let len = p.l4Length
         var s: UInt64 = 0
@@ -46,8 +44,19 @@ enum Checksum {
         return fold(s) == 0xffff
     }
 
+    /// IPv4 header checksum (`ip_fast_csum`): five 32-bit words for the usual 20 bytes.
+    @inline(__always)
+    static func ipv4HeaderValid(_ b: Bytes, _ length: Int) -> Bool {
+        if length != 20 { return verifyPlain(b, 0, length) }
+        var s = UInt64(b.u32(0)) &+ UInt64(b.u32(4)) &+ UInt64(b.u32(8)) &+ UInt64(b.u32(12)) &+ UInt64(b.u32(16))
+        s = (s & 0xffff_ffff) &+ (s >> 32)
+        s = (s & 0xffff) &+ (s >> 16)
+        s = (s & 0xffff) &+ (s >> 16)
+        s = (s & 0xffff) &+ (s >> 16)
+        return s == 0xffff
+    }
+
     /// ICMPv4: no pseudo-header.
-    
     static func verifyPlain(_ b: Bytes, _ offset: Int, _ count: Int) -> Bool {
         fold(sum(b, offset, count)) == 0xffff
     }

@@ -99,7 +99,6 @@ struct Connection {
     func hasStatus(_ bit: UInt16) -> Bool { status & bit != 0 }
 
     /// The key of this connection's tuple in direction `dir`.
-    
     func key(_ dir: UInt8) -> FlowKey {
         dir == 0
             ? FlowKey(srcHi: srcHi, srcLo: srcLo, dstHi: dstHi, dstLo: dstLo, sport: sport, dport: dport,

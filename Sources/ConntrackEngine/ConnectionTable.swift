@@ -49,7 +49,6 @@ struct ConnectionTable {
     // MARK: slab
 
     /// Takes a free slab slot (growing the slab if needed) and returns its index.
-    
     mutating func allocateSlot() -> UInt32 {
         if freeCount > 0 {
             freeCount &-= 1
@@ -138,7 +137,6 @@ struct ConnectionTable {
     }
 
     /// Links `ref` (index << 1 | dir) under `hash`.
-    
     mutating func link(ref: UInt32, hash: UInt64) {
         if (slotsUsed &+ 1) &* 2 > slotMask { growIndex() }
         let tag = ConnectionTable.tag(hash)
@@ -149,7 +147,6 @@ struct ConnectionTable {
     }
 
     /// Unlinks `ref` stored under `hash` (backward-shift deletion).
-    
     mutating func unlink(ref: UInt32, hash: UInt64) {
         let tag = ConnectionTable.tag(hash)
         let want = tag << 32 | UInt64(ref &+ 1)
@@ -193,7 +190,6 @@ struct ConnectionTable {
     }
 
     /// Inserts connection `index` under both of its tuples.
-    
     mutating func insert(_ index: UInt32) {
         let c = slab[Int(index)]
         link(ref: index << 1, hash: c.key(0).hash(seed: seed))
@@ -202,7 +198,6 @@ struct ConnectionTable {
     }
 
     /// Removes connection `index` from the index and frees its slot.
-    
     mutating func remove(_ index: UInt32) {
         let c = slab[Int(index)]
         unlink(ref: index << 1, hash: c.key(0).hash(seed: seed))

@@ -36,11 +36,12 @@ public struct EngineCounters: Hashable, Sendable {
     public var related: UInt64 = 0
     /// Untracked packets (ICMPv6 ND/MLD, notrack).
     public var untracked: UInt64 = 0
-    /// Fragments queued / datagrams reassembled / queues timed out or evicted.
+    /// Fragments queued / datagrams reassembled / queues timed out.
     public var fragmentsQueued: UInt64 = 0
     public var reassembled: UInt64 = 0
     public var fragmentQueuesExpired: UInt64 = 0
-    public var fragmentQueuesEvicted: UInt64 = 0
+    /// Packets the IP layer drops before conntrack (bad IPv4 header checksum).
+    public var droppedBeforeConntrack: UInt64 = 0
     /// Events dropped because the queue was full.
     public var eventsLost: UInt64 = 0
     /// Count per `InvalidReason` raw value.

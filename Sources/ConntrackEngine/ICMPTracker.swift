@@ -2,7 +2,6 @@
 /// tracking, and error messages attached as RELATED to the connection they quote.
 extension TrackerCore {
     /// `nf_conntrack_icmp_packet`: only request types may create; 30 s, never ASSURED.
-    
     mutating func trackICMP(_ idx: Int, dir: UInt8, isNew: Bool, _ b: Bytes, _ p: L3Packet, now: UInt64) -> TrackAction {
         guard p.family == 2 else { return .invalid(.icmpCannotCreate) }
         let type = UInt8(truncatingIfNeeded: table.slab[idx].dport >> 8)
@@ -12,7 +11,6 @@ extension TrackerCore {
     }
 
     /// `nf_conntrack_icmpv6_packet`: echo request and node-information query may create.
-    
     mutating func trackICMPv6(_ idx: Int, dir: UInt8, isNew: Bool, _ b: Bytes, _ p: L3Packet, now: UInt64) -> TrackAction {
         guard p.family == 10 else { return .invalid(.icmpCannotCreate) }
         if isNew {
@@ -25,7 +23,6 @@ extension TrackerCore {
 
     /// `nf_conntrack_icmpv4_error`: returns a verdict when the packet is settled here
     /// (error-handler failure or RELATED), nil for query types that continue.
-    
     mutating func icmpErrorHandler(_ b: Bytes, _ p: L3Packet, now: UInt64, metadata: PacketMetadata) -> Verdict? {
         let o = p.l4Offset
         guard p.l4Length >= 8 else { return reject(.icmpShort) }
@@ -38,7 +35,6 @@ extension TrackerCore {
     }
 
     /// `nf_conntrack_icmpv6_error`.
-    
     mutating func icmpv6ErrorHandler(_ b: Bytes, _ p: L3Packet, now: UInt64, metadata: PacketMetadata) -> Verdict? {
         let o = p.l4Offset
         guard p.l4Length >= 8 else { return reject(.icmpShort) }
@@ -73,7 +69,6 @@ extension TrackerCore {
 
     /// `nf_conntrack_inet_error`: tuple of the quoted packet, inverted, looked up; the
     /// error's outer destination must equal that direction's tuple destination.
-    
     mutating func relatedLookup(_ b: Bytes, innerOffset: Int, _ p: L3Packet, now: UInt64, metadata: PacketMetadata) -> Verdict {
         guard innerOffset < p.length else { return reject(.icmpErrorBadEmbedded) }
         let inner = Bytes(base: b.base + innerOffset, count: p.length &- innerOffset)

@@ -11,6 +11,9 @@ public enum InvalidReason: UInt8, Sendable, Hashable, CaseIterable, CustomString
     case badIPHeaderLength
     /// IPv4 total length / IPv6 payload length larger than the bytes captured.
     case ipLengthExceedsPacket
+    /// IPv4 header checksum wrong: `ip_rcv` drops the packet before conntrack sees it
+    /// (PRE_ROUTING only; counted in no conntrack statistic).
+    case badIPChecksum
     /// A non-first fragment that could not be reassembled (e.g. defrag off).
     case fragment
     /// IPv6 extension header chain ends in "no next header" or is truncated.
@@ -121,6 +124,7 @@ public enum InvalidReason: UInt8, Sendable, Hashable, CaseIterable, CustomString
         case .none: "none"
         case .truncatedIPHeader: "IP: truncated header"
         case .badIPHeaderLength: "IP: bad header length"
+        case .badIPChecksum: "IP: bad header checksum (dropped before conntrack)"
         case .ipLengthExceedsPacket: "IP: length exceeds packet"
         case .fragment: "IP: fragment not reassembled"
         case .ipv6ExtensionHeaders: "IPv6: can't find upper-layer protocol"

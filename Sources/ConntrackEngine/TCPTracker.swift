@@ -57,7 +57,6 @@ extension TrackerCore {
     func tcpStateTimeout(_ s: UInt8) -> UInt64 { tcpTimeout[Int(s)] }
 
     /// `nf_conntrack_tcp_packet`.
-    
     mutating func trackTCP(_ idx: Int, dir: UInt8, isNew: Bool, _ b: Bytes, _ p: L3Packet, now: UInt64) -> TrackAction {
         let o = p.l4Offset
         let len = p.l4Length
@@ -217,7 +216,6 @@ extension TrackerCore {
     }
 
     /// `tcp_new`: may this first packet create an entry? Initialises the window data.
-    
     func tcpNew(_ c: UnsafeMutablePointer<Connection>, _ b: Bytes, _ seg: TCPSegment, index: UInt8) -> Bool {
         let new = tcpCells[Int(index) &* 10]
         if new >= TCPStateTable.iv { return false }
@@ -248,7 +246,6 @@ extension TrackerCore {
 
     /// RST validation of the CLOSE case. Returns 0 = continue with the window check,
     /// 1 = accept without window check, 2 = invalid. May set `new` back to the old state.
-    
     func tcpCheckRST(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, seg: TCPSegment, old: UInt8,
                      new: inout UInt8) -> Int {
         let st = c.pointee.state
@@ -285,7 +282,6 @@ extension TrackerCore {
 
     /// `nf_tcp_handle_invalid`: an invalid FIN/RST on an ASSURED entry may shorten its
     /// timeout to UNACK when the other side sent the previous FIN/RST.
-    
     func tcpHandleInvalid(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, index: UInt8, now: UInt64) {
         let st = c.pointee.status
         if st & StatusBit.assured == 0 || st & StatusBit.fixedTimeout != 0 { return }

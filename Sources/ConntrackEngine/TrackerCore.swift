@@ -33,8 +33,9 @@ struct TrackerCore {
     @usableFromInline var udpStreamTimeout: UInt64 = 0
     @usableFromInline var counters = EngineCounters()
     @usableFromInline var events: [Event] = []
-    @usableFromInline var maxQueuedEvents = 1 << 20
     @usableFromInline var gcCursor = 0
+    /// Set when a packet was dropped for a full table (`conntrack_gc_work.early_drop`).
+    @usableFromInline var gcEarlyDrop = false
     /// Packet time of the next GC run.
     @usableFromInline var nextGC: UInt64 = 0
     @usableFromInline var serial: UInt32 = 0
@@ -91,6 +92,12 @@ struct TrackerCore {
         var p = L3Packet()
         let r = parseL3(b, into: &p)
         if r != .none { return reject(r) }
+        if p.family == 2 && checksumWanted && !Checksum.ipv4HeaderValid(b, p.l4Offset) {
+            // ip_rcv_core drops it: conntrack never sees the packet.
+            counters.droppedBeforeConntrack &+= 1
+            counters.reasons[Int(InvalidReason.badIPChecksum.rawValue)] &+= 1
+            return Verdict(state: .invalid, reason: .badIPChecksum, dropped: true)
+        }
         if p.isFragment { return processFragment(b, p, now: now, metadata: metadata) }
         return track(b, p, now: now, metadata: metadata)
     }
@@ -119,7 +126,6 @@ struct TrackerCore {
 
     /// Counts and returns an invalid verdict (`invalid` or, for ICMP error-handler
     /// failures, `error`).
-    
     mutating func reject(_ r: InvalidReason) -> Verdict {
         if r.countsAsError { counters.error &+= 1 } else { counters.invalid &+= 1 }
         counters.reasons[Int(r.rawValue)] &+= 1
@@ -127,7 +133,7 @@ struct TrackerCore {
     }
 
     /// `nf_conntrack_in` after layer-3 parsing.
-    
+    @inline(__always)
     mutating func track(_ b: Bytes, _ p: L3Packet, now: UInt64, metadata: PacketMetadata) -> Verdict {
         let proto = p.proto
         if proto == 1 && p.family == 2 {
@@ -177,7 +183,7 @@ struct TrackerCore {
     }
 
     /// Packet on an existing (confirmed) connection.
-    
+    @inline(__always)
     mutating func trackExisting(_ idx: Int, dir: UInt8, _ b: Bytes, _ p: L3Packet, now: UInt64,
                                 metadata: PacketMetadata) -> Verdict {
         let c = table.slab + idx
@@ -207,7 +213,9 @@ struct TrackerCore {
             return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                            state: fw, reason: why)
         case .invalid(let why):
-            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
+            // The packet leaves without a conntrack, so nothing is delivered now: events a
+            // tracker cached before rejecting (SCTP, chunk by chunk) go out with the next
+            // accepted packet, merged, like the kernel's ecache.
             return reject(why)
         case .reopen:
             counters.reopened &+= 1
@@ -225,14 +233,17 @@ struct TrackerCore {
     }
 
     /// `init_conntrack` + tracker + confirmation for a packet matching no entry.
-    
+    @inline(never)
     mutating func trackNew(key: FlowKey, hash: UInt64, _ b: Bytes, _ p: L3Packet, now: UInt64,
                            metadata: PacketMetadata) -> Verdict {
         guard let inv = invertedL4(proto: key.proto, sport: key.sport, dport: key.dport) else {
             return reject(.cannotInvert)
         }
-        if config.maxEntries != 0 && table.count &+ 1 > config.maxEntries {
+        // nf_conntrack_max = 0 means unlimited; the slab's 31-bit index is the real limit.
+        let limit = config.maxEntries == 0 ? 0x7fff_fff0 : config.maxEntries
+        if table.count &+ 1 > limit {
             if !earlyDrop(hash: hash, now: now) {
+                gcEarlyDrop = true
                 counters.drop &+= 1
                 counters.reasons[Int(InvalidReason.tableFull.rawValue)] &+= 1
                 return Verdict(state: .invalid, reason: .tableFull, dropped: true)
@@ -324,7 +335,7 @@ struct TrackerCore {
     }
 
     /// Dispatch to the protocol tracker (`nf_conntrack_handle_packet`).
-    
+    @inline(__always)
     mutating func trackL4(_ idx: Int, dir: UInt8, isNew: Bool, _ b: Bytes, _ p: L3Packet, now: UInt64) -> TrackAction {
         switch p.proto {
         case 6: return trackTCP(idx, dir: dir, isNew: isNew, b, p, now: now)
@@ -341,7 +352,7 @@ struct TrackerCore {
     }
 
     /// Builds the layer-4 part of the tuple (`nf_ct_get_tuple`).
-    
+    @inline(__always)
     func extractL4(_ b: Bytes, _ p: L3Packet, into key: inout FlowKey) -> InvalidReason {
         let o = p.l4Offset
         let len = p.l4Length
@@ -370,7 +381,6 @@ struct TrackerCore {
     // MARK: deletion, expiry, early drop
 
     /// `nf_ct_delete`: DESTROY event (if the entry has the event extension), unlink, free.
-    
     mutating func destroy(_ idx: Int, now: UInt64, expired: Bool) {
         let c = table.slab + idx
         if expired { counters.expired &+= 1 }
@@ -399,16 +409,41 @@ struct TrackerCore {
         let high = table.slabHigh
         if high == 0 { return }
         var i = gcCursor
+        // After a "table full" drop the GC also evicts droppable entries while the table
+        // is at 95 % of nf_conntrack_max (gc_worker_can_early_drop), for one full pass.
+        let max = config.maxEntries
+        let squeeze = gcEarlyDrop && max != 0
         for _ in 0..<min(256, high) {
-            if i >= high { i = 0 }
+            if i >= high {
+                i = 0
+                gcEarlyDrop = false
+            }
             let c = table.slab + i
-            if c.pointee.flags & ConnFlag.inUse != 0 && c.pointee.status & StatusBit.confirmed != 0
-                && Int64(bitPattern: c.pointee.expires &- now) <= 0 {
-                destroy(i, now: now, expired: true)
+            if c.pointee.flags & ConnFlag.inUse != 0 && c.pointee.status & StatusBit.confirmed != 0 {
+                if Int64(bitPattern: c.pointee.expires &- now) <= 0 {
+                    destroy(i, now: now, expired: true)
+                } else if squeeze && table.count >= max / 100 * 95 && canEarlyDrop(c.pointee) {
+                    destroy(i, now: now, expired: false)
+                }
             }
             i &+= 1
         }
         gcCursor = i
+    }
+
+    /// `gc_worker_can_early_drop`: not ASSURED, or a closing TCP/SCTP state.
+    func canEarlyDrop(_ c: Connection) -> Bool {
+        if c.status & StatusBit.assured == 0 { return true }
+        switch c.proto {
+        case 6:
+            let s = c.state
+            return s == TCPStateTable.fw || s == TCPStateTable.cw || s == TCPStateTable.la
+                || s == TCPStateTable.tw || s == TCPStateTable.cl
+        case 132:
+            return c.state == 5 || c.state == 6 || c.state == 7
+        default:
+            return false
+        }
     }
 
     /// Expires every entry (and fragment queue) due at `now`.

@@ -6,7 +6,6 @@ extension TrackerCore {
     var checksumEnabled: Bool { config.checksum && checksumWanted }
 
     /// `udp_error` + `nf_conntrack_udp_packet`.
-    
     mutating func trackUDP(_ idx: Int, dir: UInt8, isNew: Bool, _ b: Bytes, _ p: L3Packet, now: UInt64) -> TrackAction {
         let o = p.l4Offset
         let len = p.l4Length
@@ -31,7 +30,6 @@ extension TrackerCore {
 
     /// `udplite_error` + `nf_conntrack_udplite_packet`: checksum mandatory, coverage
     /// checked, and (kernel quirk) verified with protocol 17 in the pseudo-header.
-    
     mutating func trackUDPLite(_ idx: Int, dir: UInt8, isNew: Bool, _ b: Bytes, _ p: L3Packet, now: UInt64) -> TrackAction {
         let o = p.l4Offset
         let len = p.l4Length

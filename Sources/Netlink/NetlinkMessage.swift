@@ -99,7 +99,8 @@ public struct NetlinkMessage {
     /// payload, made positive (0 for an ACK). `nil` if the payload is too short.
     public var errorNumber: Int32? {
         guard payload.count >= 4 else { return nil }
-        return -payload.loadUnaligned(as: Int32.self)
+        // The kernel sends -errno; wrapping negation keeps a hostile INT32_MIN from trapping.
+        return 0 &- payload.loadUnaligned(as: Int32.self)
     }
 }
 

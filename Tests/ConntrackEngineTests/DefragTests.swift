@@ -73,6 +73,11 @@ final class DefragTests: XCTestCase {
         var bad = frags[2]
         let off = (Int(bad[6] & 0x1f) << 8 | Int(bad[7])) - 1
         bad[6] = (bad[6] & 0xe0) | UInt8(off >> 8); bad[7] = UInt8(off & 0xff)
+        bad[10] = 0; bad[11] = 0
+        var sum: UInt32 = 0
+        for i in stride(from: 0, to: 20, by: 2) { sum += UInt32(bad[i]) << 8 | UInt32(bad[i + 1]) }
+        while sum >> 16 != 0 { sum = (sum & 0xffff) + (sum >> 16) }
+        bad[10] = UInt8((~sum >> 8) & 0xff); bad[11] = UInt8(~sum & 0xff)
         XCTAssertEqual(h.send(bad).reason, .fragmentOverlap)
         h.send(frags[2])
         h.send(frags[3])

@@ -41,6 +41,33 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(h.send(udp(1)).state, .established)
     }
 
+    func testGCEvictsClosingAssuredEntriesAfterTableFull() {
+        // 20 assured TCP connections, 10 of them in TIME_WAIT; the table is full. A new
+        // connection is dropped, then the GC worker evicts the droppable (closing) ones.
+        let h = Harness { $0.maxEntries = 20 }
+        for i in 0..<20 {
+            let a = IPAddress(ipv4: 0x0a00_0100 | UInt32(i))
+            let b = Harness.b4
+            h.send(PacketBuilder.tcp(from: a, 1000, to: b, 80, seq: 1, flags: .syn))
+            h.send(PacketBuilder.tcp(from: b, 80, to: a, 1000, seq: 9, ack: 2, flags: .synAck))
+            h.send(PacketBuilder.tcp(from: a, 1000, to: b, 80, seq: 2, ack: 10, flags: .ack))
+            if i < 10 {
+                h.send(PacketBuilder.tcp(from: a, 1000, to: b, 80, seq: 2, ack: 10, flags: .finAck))
+                h.send(PacketBuilder.tcp(from: b, 80, to: a, 1000, seq: 10, ack: 3, flags: .finAck))
+                h.send(PacketBuilder.tcp(from: a, 1000, to: b, 80, seq: 3, ack: 11, flags: .ack))
+            }
+        }
+        XCTAssertEqual(h.flows.filter(\.assured).count, 20)
+        XCTAssertEqual(h.tracker.count, 20)
+        let v = h.send(PacketBuilder.udp(from: Harness.a4, 9, to: Harness.b4, 9))
+        XCTAssertTrue(v.dropped)
+        h.wait(0.01)
+        h.send(PacketBuilder.udp(from: Harness.a4, 9, to: Harness.b4, 9, checksum: .corrupt))
+        XCTAssertEqual(h.tracker.count, 10, "GC evicted the 10 TIME_WAIT entries")
+        XCTAssertEqual(h.tracker.statistics["early_drop"], 0)
+        XCTAssertEqual(h.send(PacketBuilder.udp(from: Harness.a4, 9, to: Harness.b4, 9)).state, .new)
+    }
+
     func testMaxZeroIsUnlimited() throws {
         let h = Harness()
         try h.tracker.setSysctl("net.netfilter.nf_conntrack_max", 0)
@@ -152,6 +179,35 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(h.tracker.count, 0)
     }
 
+    func testEventQueueLimitCountsLostEvents() {
+        let h = Harness { $0.eventQueueLimit = 3 }
+        for p: UInt16 in 1...5 { h.send(udp(p)) }
+        XCTAssertEqual(h.events.count, 3)
+        XCTAssertEqual(h.tracker.counters.eventsLost, 2)
+        h.send(udp(9))
+        XCTAssertEqual(h.events.count, 1, "draining makes room again")
+    }
+
+    func testNoEventsWithoutListener() {
+        let h = Harness { $0.hasEventListener = false }
+        h.send(udp(1))
+        XCTAssertTrue(h.events.isEmpty)
+        let h1 = Harness { $0.events = 0 }
+        h1.send(udp(1))
+        XCTAssertTrue(h1.events.isEmpty)
+    }
+
+    func testDeleteOne() {
+        let h = Harness()
+        let v = h.send(udp(1))
+        h.send(udp(2))
+        _ = h.events
+        XCTAssertTrue(h.tracker.delete(v.connection!, now: h.now))
+        XCTAssertFalse(h.tracker.delete(v.connection!, now: h.now))
+        XCTAssertEqual(h.tracker.count, 1)
+        XCTAssertEqual(h.events.map(\.type), [.destroy])
+    }
+
     func testFlushDestroysAll() {
         let h = Harness()
         for p: UInt16 in 1...5 { h.send(udp(p)) }
@@ -205,6 +261,19 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(h.tracker.statistics["invalid"], 4)
     }
 
+    func testBadIPv4HeaderChecksumIsDroppedBeforeConntrack() {
+        let h = Harness()
+        var ip = IPOptions()
+        ip.headerChecksum = .corrupt
+        let v = h.send(PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, ip: ip))
+        XCTAssertEqual(v.reason, .badIPChecksum)
+        XCTAssertTrue(v.dropped)
+        XCTAssertEqual(h.tracker.statistics["invalid"], 0, "the IP layer drops it; conntrack counts nothing")
+        XCTAssertEqual(h.tracker.count, 0)
+        XCTAssertEqual(h.send(PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, ip: ip),
+                              PacketMetadata(hook: .localOut)).state, .new)
+    }
+
     func testTrailingBytesBeyondTotalLengthAreIgnored() {
         let h = Harness { $0.accounting = true }
         let p = PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, payload: [1]) + [0, 0, 0, 0]
@@ -214,6 +283,47 @@ final class ParsingTests: XCTestCase {
 }
 
 final class BatchTests: XCTestCase {
+    func testBatchGivesSameVerdictsAsSingleCallsOnALargeTable() {
+        // Above 16384 entries the batch path warms caches first: results must not change.
+        var packets: [[UInt8]] = []
+        for i in 0..<20_000 {
+            let c = IPAddress(ipv4: 0x0a00_0000 | UInt32(i)), s = Harness.b4
+            packets.append(PacketBuilder.udp(from: c, 1000, to: s, 53))
+        }
+        for i in stride(from: 0, to: 20_000, by: 3) {
+            let c = IPAddress(ipv4: 0x0a00_0000 | UInt32(i)), s = Harness.b4
+            packets.append(PacketBuilder.udp(from: s, 53, to: c, 1000))
+            packets.append(PacketBuilder.tcp(from: c, 7, to: s, 80, seq: 1, flags: .syn))
+        }
+        compare(packets)
+    }
+
+    func compare(_ packets: [[UInt8]], file: StaticString = #filePath, line: UInt = #line) {
+        let single = Harness(), batched = Harness()
+        var expected: [Verdict] = []
+        for p in packets { expected.append(single.send(p)); single.wait(0.000_01) }
+        var times: [UInt64] = []
+        var t = batched.now
+        for _ in packets { times.append(t); t += 10_000 }
+        var verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
+        let copies = packets.map { p -> UnsafeMutableRawBufferPointer in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: p.count, alignment: 8)
+            b.copyBytes(from: p)
+            return b
+        }
+        defer { for c in copies { c.deallocate() } }
+        let raws = copies.map { UnsafeRawBufferPointer($0) }
+        raws.withUnsafeBufferPointer { pb in
+            times.withUnsafeBufferPointer { tb in
+                verdicts.withUnsafeMutableBufferPointer { vb in
+                    batched.tracker.processBatch(pb, now: tb, verdicts: vb)
+                }
+            }
+        }
+        XCTAssertEqual(verdicts, expected, file: file, line: line)
+        XCTAssertEqual(batched.tracker.count, single.tracker.count, file: file, line: line)
+    }
+
     func testBatchGivesSameVerdictsAsSingleCalls() {
         var packets: [[UInt8]] = []
         for i in 0..<100 {

@@ -20,6 +20,12 @@ final class DifferentialTests: XCTestCase {
     }
 
     override class func tearDown() {
+        if !results.isEmpty {
+            let agree = results.filter(\.1).count
+            let known = results.filter { !$0.1 && KnownDivergences.reasons[$0.0] != nil }.map(\.0)
+            print("Differential summary: \(results.count) runs compared, \(agree) agree with the kernel, "
+                  + "\(results.count - agree) differ (known: \(known.sorted().joined(separator: ", ")))")
+        }
         topology?.destroy()
         topology = nil
         super.tearDown()
@@ -53,7 +59,7 @@ final class DifferentialTests: XCTestCase {
         }
         XCTAssertGreaterThan(obs.packets.count, 30, "tcpdump in R captured too little")
         let summaries = obs.table.map(\.summary)
-        XCTAssertEqual(summaries.filter { $0 == "tcp TIME_WAIT assured" }.count, 3, "\(obs.table.map(\.line))")
+        XCTAssertEqual(summaries.filter { $0 == "tcp TIME_WAIT assured" }.count, 4, "\(obs.table.map(\.line))")
         XCTAssertTrue(summaries.contains("udp unreplied"), "port-unreachable flow missing: \(summaries)")
         if ProcessInfo.processInfo.environment["DIFF_VERBOSE"] != nil {
             for e in obs.table { print("   table: \(e.line)") }
@@ -107,8 +113,21 @@ final class DifferentialTests: XCTestCase {
         XCTAssertGreaterThan(packets.count, 30)
         let table = try KernelEntry.parseListing(String(contentsOf: root.appendingPathComponent("Samples/sample.conntrack.txt"),
                                                         encoding: .utf8))
-        XCTAssertEqual(table.count, 7)
+        XCTAssertEqual(table.count, 9)
         XCTAssertEqual(Set(table.map { IPProtocol.name($0.proto) }), ["tcp", "udp", "icmp", "icmpv6"])
+
+        // The engine replaying the sample must end with the table the router had (no root needed).
+        let text = try String(contentsOf: root.appendingPathComponent("Samples/sample.conntrack.txt"), encoding: .utf8)
+        guard let first = text.split(separator: "\n").first, first.hasPrefix("# listed at "),
+              let listedAt = UInt64(first.dropFirst("# listed at ".count)) else {
+            return XCTFail("Samples/sample.conntrack.txt lacks its `# listed at NS` line")
+        }
+        let engine = try runEngine(knobs: [], packets: packets, listedAt: listedAt)
+        let diffs = Comparison.tables(kernel: table, engine: engine.flows)
+        XCTAssertEqual(diffs, [], "the engine replaying Samples/sample.pcap differs from the router's table:\n"
+                       + diffs.joined(separator: "\n"))
+        XCTAssertEqual(engine.verdicts.filter { $0.state == .invalid }.count, 1, "the sample holds one INVALID packet")
+        XCTAssertEqual(engine.verdicts.filter { $0.state == .related }.count, 1, "the sample holds one RELATED packet")
     }
 
     func runScenarios(_ scenarios: [Scenario], file: StaticString = #filePath, line: UInt = #line) throws {

@@ -5,10 +5,8 @@
 /// removed here, so none can be forgotten.
 enum KnownDivergences {
     static let reasons: [String: String] = [
-        "ip.bad_header_checksum":
-            "the kernel drops an IPv4 packet with a bad header checksum in ip_rcv, before conntrack; the engine tracks it",
         "ip.total_length_beyond_packet":
-            "the kernel's IP input drops a packet whose total length exceeds the frame before conntrack (no ct state, no `invalid` count); the engine counts it invalid",
+            "the kernel's IP input drops a packet whose total length exceeds the frame before conntrack (no ct state, no `invalid` count); the engine counts it invalid (a packet with a bad IPv4 header checksum, dropped the same way, agrees: verdict dropped, no stat)",
         "ip.ipv6_payload_length_beyond_packet":
             "the kernel's IPv6 input drops a packet whose payload length exceeds the frame before conntrack; the engine counts it invalid",
         "frag.v6_udp":

@@ -88,4 +88,28 @@ final class ParsingAndComparisonTests: XCTestCase {
         XCTAssertFalse(Comparison.mergedMatch([engine[0], engine[3], engine[2], engine[4]], engine))
         XCTAssertFalse(Comparison.mergedMatch(Array(engine.dropLast()), engine))
     }
+
+    /// Events of a handshake as `conntrack -E -o timestamp,extended` printed them.
+    let handshakeEvents = [
+        "[1795553228.589089]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=10.88.1.5 dst=10.88.2.5 sport=40000 dport=80 [UNREPLIED] src=10.88.2.5 dst=10.88.1.5 sport=80 dport=40000",
+        "[1795553228.593229]\t [UPDATE] ipv4     2 tcp      6 60 SYN_RECV src=10.88.1.5 dst=10.88.2.5 sport=40000 dport=80 src=10.88.2.5 dst=10.88.1.5 sport=80 dport=40000",
+        "[1795553228.597387]\t [UPDATE] ipv4     2 tcp      6 432000 ESTABLISHED src=10.88.1.5 dst=10.88.2.5 sport=40000 dport=80 src=10.88.2.5 dst=10.88.1.5 sport=80 dport=40000 [ASSURED]",
+    ]
+
+    func testEventComparisonIsStrict() throws {
+        let kernel = try handshakeEvents.map { try KernelEntry(line: $0) }
+        let t0: UInt64 = 1_000_000_000_000
+        let packets = TCPTalk().handshake.enumerated().map {
+            ReceivedPacket(time: t0 + UInt64($0.offset) * 4_000_000, side: $0.element.side, ip: $0.element.packets[0])
+        }
+        let engine = try runEngine(knobs: [], packets: packets, listedAt: t0 + 50_000_000)
+        XCTAssertEqual(Comparison.events(kernel: kernel, engine: engine.events), [])
+        var late = engine.events
+        late[1].flow.timeout = 120
+        XCTAssertFalse(Comparison.events(kernel: kernel, engine: late).isEmpty, "a wrong timeout is a difference")
+        var noState = engine.events
+        noState[2].flow.protoInfo = nil
+        XCTAssertFalse(Comparison.events(kernel: kernel, engine: noState).isEmpty, "a missing state is a difference")
+        XCTAssertFalse(Comparison.events(kernel: kernel, engine: Array(engine.events.dropLast())).isEmpty)
+    }
 }

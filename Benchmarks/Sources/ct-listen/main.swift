@@ -6,7 +6,8 @@ import Glibc
 // ct-listen [new|all] [RCVBUF_BYTES]
 // The library alone: an EventSubscription (NEW only, or NEW+UPDATE+DESTROY) whose events
 // are counted, nothing printed. On SIGINT/SIGTERM prints
-// "N events, M overruns, K malformed, cpu ..., rcvbuf ..." on stdout. RCVBUF_BYTES 0 = kernel default.
+// "N events, M overruns, K malformed, cpu ..., rcvbuf ..." on stdout.
+// RCVBUF_BYTES: absent = the library's default (8 MiB), 0 = the kernel's default.
 
 nonisolated(unsafe) var stop: sig_atomic_t = 0
 signal(SIGINT) { _ in stop = 1 }
@@ -14,10 +15,10 @@ signal(SIGTERM) { _ in stop = 1 }
 
 let args = CommandLine.arguments
 let groups: EventGroups = (args.count > 1 && args[1] == "all") ? .conntrack : .new
-let rcvbuf = args.count > 2 ? (Int(args[2]) ?? 0) : 0
+let rcvbuf: Int? = args.count > 2 ? Int(args[2]) : nil
 
 do {
-    let sub = try EventSubscription(groups: groups, receiveBufferSize: rcvbuf > 0 ? rcvbuf : nil)
+    let sub = try EventSubscription(groups: groups, receiveBufferSize: rcvbuf)
     var events = 0
     var overruns = 0
     while stop == 0 {

@@ -41,6 +41,8 @@ enum Comparison {
         if let c = f.countersReply { s += " reply=\(c.packets)/\(c.bytes)" }
         if let m = f.mark, m != 0 { s += " mark=\(m)" }
         if let z = f.zone, z != 0 { s += " zone=\(z)" }
+        if let z = f.original.zone, z != 0 { s += " zone-orig=\(z)" }
+        if let z = f.reply.zone, z != 0 { s += " zone-reply=\(z)" }
         return s
     }
 
@@ -48,10 +50,10 @@ enum Comparison {
     static func tables(kernel: [KernelEntry], engine: [Flow]) -> [String] {
         var diffs: [String] = []
         var engineByKey: [String: Flow] = [:]
-        for f in engine { engineByKey[key(f.original) + zoneKey(f.zone ?? f.original.zone)] = f }
+        for f in engine { engineByKey[key(f.original) + zoneKey(f.original.zone ?? f.zone)] = f }
         var seen: Set<String> = []
         for k in kernel {
-            let kk = key(k.original) + zoneKey(k.zone)
+            let kk = key(k.original) + zoneKey(k.original.zone ?? k.zone)
             seen.insert(kk)
             guard let f = engineByKey[kk] else {
                 diffs.append("missing in engine: \(k.line)")
@@ -72,6 +74,9 @@ enum Comparison {
                   f.countersReply.map { "\($0.packets)/\($0.bytes)" } ?? "-")
             check("mark", k.mark ?? 0, f.mark ?? 0)
             check("zone", k.zone ?? 0, f.zone ?? 0)
+            // Per-direction zone ids: a tuple's own zone (directional zones), else the flow's.
+            check("original zone", k.original.zone ?? k.zone ?? 0, f.original.zone ?? f.zone ?? 0)
+            check("reply zone", k.reply.zone ?? k.zone ?? 0, f.reply.zone ?? f.zone ?? 0)
             if let kt = k.timeout {
                 if let et = f.timeout {
                     if abs(Int64(kt) - Int64(et)) > timeoutSlack { d.append("timeout: kernel \(kt), engine \(et)") }
@@ -83,7 +88,7 @@ enum Comparison {
                 diffs.append("\(key(k.original)): " + d.joined(separator: "; ") + "\n      kernel: \(k.line)\n      engine: \(describe(f))")
             }
         }
-        for f in engine where !seen.contains(key(f.original) + zoneKey(f.zone ?? f.original.zone)) {
+        for f in engine where !seen.contains(key(f.original) + zoneKey(f.original.zone ?? f.zone)) {
             diffs.append("extra in engine: \(describe(f))")
         }
         return diffs
@@ -97,19 +102,33 @@ enum Comparison {
         var state: String?
         var unreplied: Bool
         var assured: Bool
+        /// The timeout the message carried (absent in DESTROY events at 0).
+        var timeout: UInt32? = nil
+        var mark: UInt32 = 0
         var text: String {
             var s = type == .new ? "NEW" : type == .update ? "UPDATE" : "DESTROY"
+            if let timeout { s += " \(timeout)" }
             s += " \(state ?? "-")"
             if unreplied { s += " [UNREPLIED]" }
             if assured { s += " [ASSURED]" }
+            if mark != 0 { s += " mark=\(mark)" }
             return s
         }
     }
 
+    /// Exact comparison for crafted scenarios: the state is present in exactly the same
+    /// events (PROTOINFO only when the state changed, as `conntrack -E` shows it), the
+    /// timeouts agree within a second, the marks are equal.
+    static func sameStrict(_ a: EventShape, _ b: EventShape) -> Bool {
+        guard a.type == b.type, a.state == b.state, a.unreplied == b.unreplied, a.assured == b.assured,
+              a.mark == b.mark, (a.timeout == nil) == (b.timeout == nil) else { return false }
+        if let x = a.timeout, let y = b.timeout { return abs(Int64(x) - Int64(y)) <= 1 }
+        return true
+    }
+
     /// Differences between the kernel's events and the engine's, flow by flow (events of
-    /// different flows have no defined order between CPUs). The state is compared only
-    /// where the kernel's event carried one (it omits PROTOINFO when the state did not
-    /// change). With `concurrent` (real traffic, where the two directions of a flow are
+    /// different flows have no defined order between CPUs). Crafted scenarios compare
+    /// exactly (`sameStrict`). With `concurrent` (real traffic, where the two directions of a flow are
     /// processed on different CPUs at the same moment) the kernel's sequence may be the
     /// engine's with UPDATEs merged or shown late: the kernel caches event bits per entry
     /// and fills the message when it is delivered, so one delivery can carry the bits of
@@ -118,23 +137,26 @@ enum Comparison {
         var order: [String] = []
         var k: [String: [EventShape]] = [:], e: [String: [EventShape]] = [:]
         for ev in kernel {
-            let key = key(ev.original) + zoneKey(ev.zone)
+            let key = key(ev.original) + zoneKey(ev.original.zone ?? ev.zone)
             if k[key] == nil && e[key] == nil { order.append(key) }
             k[key, default: []].append(EventShape(type: ev.eventType ?? .new, state: ev.state,
-                                                  unreplied: ev.unreplied, assured: ev.assured))
+                                                  unreplied: ev.unreplied, assured: ev.assured,
+                                                  timeout: concurrent ? nil : ev.timeout, mark: ev.mark ?? 0))
         }
         for ev in engine {
-            let key = key(ev.flow.original) + zoneKey(ev.flow.zone ?? ev.flow.original.zone)
+            let key = key(ev.flow.original) + zoneKey(ev.flow.original.zone ?? ev.flow.zone)
             if k[key] == nil && e[key] == nil { order.append(key) }
             let st = ev.flow.status ?? []
             e[key, default: []].append(EventShape(type: ev.type, state: stateName(ev.flow),
-                                                  unreplied: !st.contains(.seenReply), assured: st.contains(.assured)))
+                                                  unreplied: !st.contains(.seenReply), assured: st.contains(.assured),
+                                                  timeout: concurrent ? nil : ev.flow.timeout, mark: ev.flow.mark ?? 0))
         }
         var out: [String] = []
         for key in order {
             let ks = k[key] ?? [], es = e[key] ?? []
             func matches(_ i: Int) -> Bool {
                 guard i < ks.count, i < es.count else { return false }
+                if !concurrent { return sameStrict(ks[i], es[i]) }
                 func same(_ a: EventShape, _ b: EventShape) -> Bool {
                     a.type == b.type && (a.state == nil || a.state == (b.state ?? "-"))
                         && a.unreplied == b.unreplied && a.assured == b.assured
@@ -150,7 +172,7 @@ enum Comparison {
             for i in 0..<n {
                 let a = i < ks.count ? ks[i].text : "-"
                 var b = i < es.count ? es[i].text : "-"
-                if i < ks.count, ks[i].state == nil, i < es.count {
+                if concurrent, i < ks.count, ks[i].state == nil, i < es.count {
                     b = EventShape(type: es[i].type, state: nil, unreplied: es[i].unreplied, assured: es[i].assured).text
                 }
                 out.append("   \(matches(i) ? " " : "!") \(a)  |  \(b)")

@@ -11,22 +11,25 @@ struct EngineObservation {
     /// The engine's statistics after the run (`conntrack -S` names).
     var statistics: CPUStatistics
 
-    /// How many packets got each `ct state`; queued fragments are not counted (the kernel's
-    /// conntrack only sees the reassembled datagram).
+    /// How many packets got each `ct state`, as a rule after conntrack counts them: queued
+    /// fragments are not counted (conntrack only sees the reassembled datagram), nor are
+    /// dropped packets (they never reach the rule).
     var states: [String: Int] {
         var out: [String: Int] = [:]
-        for v in verdicts where v.state != .fragmentQueued { out[v.state.description, default: 0] += 1 }
+        for v in verdicts where v.state != .fragmentQueued && !v.dropped { out[v.state.description, default: 0] += 1 }
         return out
     }
 }
 
 /// Per-packet context the router's ruleset gives packets (see diff-topology.sh): zone 5
-/// for 10.88.5.0/24, `ct mark set 7` for packets from 10.88.6.0/24.
+/// for 10.88.5.0/24, original-direction zone 7 for 10.88.7.0/24, `ct mark set 7` for
+/// packets from 10.88.6.0/24.
 func routerMetadata(for ip: [UInt8]) -> PacketMetadata {
     var m = PacketMetadata()
     guard ip.count >= 20, ip[0] >> 4 == 4 else { return m }
     let src = (ip[12], ip[13], ip[14]), dst = (ip[16], ip[17], ip[18])
     if src == (10, 88, 5) || dst == (10, 88, 5) { m.zone = Zone(id: 5) }
+    if src == (10, 88, 7) || dst == (10, 88, 7) { m.zone = Zone(id: 7, directions: .original) }
     if src == (10, 88, 6) { m.setMark = 7 }
     return m
 }

@@ -45,7 +45,7 @@ extension KernelEntry {
     /// Parses every non-empty line of `conntrack -L -o extended` output (summary lines
     /// on stderr are not part of it).
     static func parseListing(_ text: String) throws -> [KernelEntry] {
-        try text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        try text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
             .map { try KernelEntry(line: String($0)) }
     }
 
@@ -127,7 +127,9 @@ extension KernelEntry {
             }
             if let v = d["srckey"], let k = UInt16(v.dropFirst(2), radix: 16) { sp = k }
             if let v = d["dstkey"], let k = UInt16(v.dropFirst(2), radix: 16) { dp = k }
-            return Tuple(source: s, destination: dst, protocol: proto, sourcePort: sp, destinationPort: dp)
+            // `zone-orig=N` / `zone-reply=N`: a directional zone printed after its tuple.
+            let z = (d["zone-orig"] ?? d["zone-reply"]).flatMap { UInt16($0) }
+            return Tuple(source: s, destination: dst, protocol: proto, sourcePort: sp, destinationPort: dp, zone: z)
         }
         self.init(eventType: eventType, eventTime: eventTime, family: family, proto: proto,
                   timeout: timeout, state: state, original: try tuple(tuples[0]), reply: try tuple(tuples[1]),

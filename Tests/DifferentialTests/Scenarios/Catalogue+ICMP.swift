@@ -18,6 +18,9 @@ enum ICMPScenarios {
     static let udpAB = PacketBuilder.udp(from: h.a, 43000, to: h.b, 33434, payload: [UInt8](repeating: 9, count: 16))
     static let udpBA = PacketBuilder.udp(from: h.b, 33434, to: h.a, 43000, payload: [UInt8](repeating: 8, count: 16))
     static let udpAB6 = PacketBuilder.udp(from: h6.a, 43000, to: h6.b, 33434, payload: [UInt8](repeating: 9, count: 16))
+    static func udp(_ sport: UInt16) -> [UInt8] {
+        PacketBuilder.udp(from: h.a, sport, to: h.b, 33434, payload: [UInt8](repeating: 9, count: 16))
+    }
     static let synAB = PacketBuilder.tcp(from: h.a, 43001, to: h.b, 25, seq: 1000, flags: .syn)
 
     static func error(from: IPAddress, to: IPAddress, type: UInt8 = 3, code: UInt8 = 3, quoting p: [UInt8]) -> [UInt8] {
@@ -72,6 +75,17 @@ enum ICMPScenarios {
                                                quoting: PacketBuilder.icmp(from: h.a, to: h.b, type: 8, id: 0x4242, sequence: 1,
                                                                            payload: [UInt8](repeating: 7, count: 32))))]),
 
+        Scenario("icmp.error_types_related", expect: ["udp unreplied", "udp unreplied", "udp unreplied", "udp unreplied"], [
+            .a(udp(43010)), .b(error(from: h.b, to: h.a, type: 4, code: 0, quoting: udp(43010))),
+            .a(udp(43011)), .b(error(from: IPAddress("10.88.2.1")!, to: h.a, type: 5, code: 1, quoting: udp(43011))),
+            .a(udp(43012)), .b(error(from: h.b, to: h.a, type: 12, code: 0, quoting: udp(43012))),
+            .a(udp(43013)), .b(error(from: h.b, to: h.a, type: 11, code: 1, quoting: udp(43013))),
+        ]),
+        Scenario("icmp.error_truncated_quote", expect: ["udp unreplied"],
+                 [.a(udpAB), .b(PacketBuilder.icmpError(from: h.b, to: h.a, type: 3, code: 3, quoting: udpAB, quoteLength: 2))]),
+        Scenario("icmp.error_quoting_unknown_icmp_type", expect: [],
+                 [.b(error(from: h.b, to: h.a, quoting: PacketBuilder.icmp(from: h.a, to: h.b, type: 9, id: 1)))]),
+
         // ICMPv6
         Scenario("icmpv6.echo", expect: ["icmpv6"], [icmpA(h6, type: 128), icmpB(h6, type: 129)]),
         Scenario("icmpv6.echo_unreplied", expect: ["icmpv6 unreplied"], [icmpA(h6, type: 128)]),
@@ -88,6 +102,14 @@ enum ICMPScenarios {
                  [.a(udpAB6), .b(error(from: h6.b, to: IPAddress("fd88:1::99")!, type: 1, code: 4, quoting: udpAB6))]),
         Scenario("icmpv6.error_no_connection", expect: [],
                  [.b(error(from: h6.b, to: h6.a, type: 1, code: 4, quoting: udpAB6))]),
+        Scenario("icmpv6.time_exceeded_from_router_related", expect: ["udp unreplied"],
+                 [.a(udpAB6), .b(error(from: IPAddress("fd88:2::77")!, to: h6.a, type: 3, code: 0, quoting: udpAB6))]),
+        Scenario("icmpv6.redirect_not_tracked_as_error", expect: ["udp unreplied"], [
+            .a(udpAB6),
+            .b({ var ip = IPOptions(); ip.ttl = 255
+                 return PacketBuilder.icmpRaw(from: h6.b, to: h6.a, type: 137, code: 0, rest: [0, 0, 0, 0],
+                                              payload: h6.b.bytes + h6.b.bytes, ip: ip) }()),
+        ]),
         Scenario("icmpv6.packet_too_big_related", expect: ["udp unreplied"],
                  [.a(udpAB6), .b(PacketBuilder.icmpError(from: h6.b, to: h6.a, type: 2, code: 0, quoting: udpAB6,
                                                          rest: [0, 0, 5, 0]))]),

@@ -5,6 +5,7 @@ enum OtherScenarios {
     static let h = Hosts.v4()
     static let h6 = Hosts.v6()
     static let zoned = Hosts(a: IPAddress("10.88.5.5")!, b: IPAddress("10.88.2.5")!)
+    static let zonedOrig = Hosts(a: IPAddress("10.88.7.5")!, b: IPAddress("10.88.2.5")!)
     static let marked = Hosts(a: IPAddress("10.88.6.5")!, b: IPAddress("10.88.2.5")!)
 
     static func sctpA(_ h: Hosts, vtag: UInt32, _ chunks: [SCTPChunk], checksum: ChecksumMode = .correct,
@@ -69,6 +70,26 @@ enum OtherScenarios {
                  sctpHandshake(h) + [sctpA(h, vtag: 0x2222, [.heartbeat()]), sctpB(h, vtag: 0x1111, [.heartbeatAck()])]),
         Scenario("sctp.wrong_vtag_data", expect: ["sctp ESTABLISHED assured"],
                  sctpHandshake(h) + [sctpA(h, vtag: 0x9999, [.data(tsn: 1)]), sctpA(h, vtag: 0x9999, [.shutdown(cumulativeTSN: 0)])]),
+        Scenario("sctp.init_retransmit_no_refresh", expect: ["sctp CLOSED unreplied"],
+                 [sctpA(h, vtag: 0, [.initChunk(initiateTag: 0x1111)]),
+                  sctpA(h, vtag: 0, [.initChunk(initiateTag: 0x1111)], after: 2600)]),
+        Scenario("sctp.abort_t_bit_from_initiator", expect: ["sctp CLOSED assured"],
+                 sctpHandshake(h) + [sctpA(h, vtag: 0x1111, [.abort(tBit: true)])]),
+        Scenario("sctp.abort_wrong_vtag", expect: ["sctp ESTABLISHED assured"],
+                 sctpHandshake(h) + [sctpA(h, vtag: 0x4444, [.abort()])]),
+        Scenario("sctp.shutdown_complete_t_bit", expect: ["sctp CLOSED assured"],
+                 sctpHandshake(h) + [sctpA(h, vtag: 0x2222, [.shutdown(cumulativeTSN: 0)]),
+                                     sctpB(h, vtag: 0x1111, [.shutdownAck]),
+                                     sctpA(h, vtag: 0x1111, [.shutdownComplete(tBit: true)])]),
+        Scenario("sctp.heartbeat_vtag_path_change", expect: ["sctp ESTABLISHED assured"],
+                 sctpHandshake(h) + [sctpA(h, vtag: 0x5555, [.heartbeat()]), sctpB(h, vtag: 0x6666, [.heartbeatAck()]),
+                                     sctpA(h, vtag: 0x5555, [.data(tsn: 1)])]),
+        Scenario("sctp.cookie_echo_not_first", expect: ["sctp COOKIE_WAIT"],
+                 Array(sctpHandshake(h).prefix(2)) + [sctpA(h, vtag: 0x2222, [.data(tsn: 1), .cookieEcho()])]),
+        Scenario("sctp.shutdown_complete_v6", expect: ["sctp CLOSED assured"],
+                 sctpHandshake(h6) + [sctpA(h6, vtag: 0x2222, [.shutdown(cumulativeTSN: 0)]),
+                                      sctpB(h6, vtag: 0x1111, [.shutdownAck]),
+                                      sctpA(h6, vtag: 0x2222, [.shutdownComplete()])]),
         Scenario("sctp.init_with_vtag", expect: [], [sctpA(h, vtag: 5, [.initChunk(initiateTag: 0x1111)])]),
         Scenario("sctp.out_of_the_blue", expect: [],
                  [sctpA(h, vtag: 1, [.abort()]), sctpA(h, vtag: 1, [.shutdownComplete()]), sctpA(h, vtag: 1, [.cookieAck])]),
@@ -112,6 +133,8 @@ enum OtherScenarios {
             .b(PacketBuilder.icmpError(from: zoned.b, to: zoned.a, type: 3, code: 3,
                                        quoting: PacketBuilder.udp(from: zoned.a, 43000, to: zoned.b, 33434))),
         ]),
+        Scenario("zone.original_only_udp", expect: ["udp"], [UDPTalk(zonedOrig).o(), UDPTalk(zonedOrig).r()]),
+        Scenario("zone.original_only_tcp", expect: ["tcp ESTABLISHED assured"], TCPTalk(zonedOrig).handshake),
         Scenario("mark.tcp_handshake", expect: ["tcp ESTABLISHED assured"], TCPTalk(marked).handshake),
         Scenario("mark.udp_unreplied", expect: ["udp unreplied"], [UDPTalk(marked).o()]),
 

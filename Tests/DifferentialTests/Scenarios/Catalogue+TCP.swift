@@ -200,6 +200,15 @@ enum TCPScenarios {
                  c.handshake + [c.o(.rst, 1001), c.o(.syn, 300_000)]),
         Scenario("tcp.syn_retransmit_no_refresh", expect: ["tcp SYN_SENT unreplied"],
                  [c.o(.syn, 1000), c.o(.syn, 1000, after: 2600)]),
+        // IPv6 variants of the special cases
+        Scenario("tcp.rst_exact_v6", expect: ["tcp CLOSE assured"], c6.handshake + [c6.r(.rst, 5001)]),
+        Scenario("tcp.rst_below_maxack_v6", expect: ["tcp ESTABLISHED assured"],
+                 c6.handshake + [c6.r(.pshAck, 5001, ack: 1001, data: 100), c6.o(.ack, 1001, ack: 5101), c6.r(.rst, 5050)]),
+        Scenario("tcp.time_wait_reopen_v6", expect: ["tcp SYN_SENT unreplied"],
+                 c6.handshake + close(c6) + [c6.o(.syn, 300_000)]),
+        Scenario("tcp.syn_in_established_synack_resync_v6", expect: ["tcp ESTABLISHED assured"],
+                 c6.handshake + [c6.o(.syn, 90_000), c6.r(.synAck, 70_000, ack: 90_001), c6.o(.ack, 90_001, ack: 70_001)]),
+        Scenario("tcp.pickup_strict_v6", knobs: [KnobSetting("tcp_loose", 0)], expect: [], [c6.o(.ack, 1001, ack: 5001)]),
         Scenario("tcp.challenge_ack_last_ack", expect: ["tcp LAST_ACK assured"],
                  c.handshake + Array(close(c).prefix(3)) + [c.o(.syn, 300_000), c.r(.ack, 5002, ack: 1002)]),
     ]

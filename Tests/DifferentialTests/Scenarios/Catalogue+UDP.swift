@@ -25,6 +25,8 @@ enum UDPScenarios {
         Scenario("udp.stream_after_two_seconds", expect: ["udp assured"], [u.o(), u.r(), u.o(after: 2100)]),
         Scenario("udp.unreplied_after_two_seconds", expect: ["udp unreplied"], [u.o(), u.o(after: 2100)]),
         Scenario("udp.stream_from_reply_side", expect: ["udp assured"], [u.o(), u.r(), u.r(after: 2100)]),
+        Scenario("udp.stream_after_two_seconds_v6", expect: ["udp assured"], [u6.o(), u6.r(), u6.o(after: 2100)]),
+        Scenario("udp.bad_length_long_v6", expect: [], [u6.o(length: 200)]),
         Scenario("udp.bad_length_long", expect: [], [u.o(length: 200)]),
         Scenario("udp.bad_length_short", expect: [], [u.o(length: 4)]),
         Scenario("udp.bad_checksum", expect: [], [u.o(checksum: .corrupt)]),

@@ -2,11 +2,9 @@ import Foundation
 import ConntrackTestSupport
 import CConntrackShims
 
-/// A network namespace of the differential topology, named `<prefix>-<pid>`.
-///
-/// (ConntrackTestSupport's `NetworkNamespace.init` currently calls its own
-/// `runChecked` method, i.e. `ip netns exec NAME ip netns add NAME`, and cannot create
-/// a namespace; this small wrapper is used instead until that is fixed.)
+/// A network namespace of the differential topology, named `<prefix>-<pid>` (one per
+/// test process, so `Topology.removeStaleNamespaces` can tell a crashed run's
+/// leftovers by the pid; ConntrackTestSupport's `NetworkNamespace` adds a counter).
 final class Namespace {
     let name: String
     private var removed = false
