@@ -37,11 +37,19 @@ func established(flows: Int, rounds: Int) {
     let t = Tracker(configuration: cfg, seed: 1)
     var setup = PacketArena()
     var hot = PacketArena()
+    // Hot packets are laid out in (random) arrival order, as in a receive ring.
+    var order = Array(0..<flows)
+    var rng = SystemRandomNumberGenerator()
+    order.shuffle(using: &rng)
     for i in 0..<flows {
         let c = address(i, client: true), s = address(i, client: false)
         let sp = UInt16(1024 + i % 60000)
         setup.add(PacketBuilder.udp(from: c, sp, to: s, 53, payload: [1, 2, 3, 4]))
         setup.add(PacketBuilder.udp(from: s, 53, to: c, sp, payload: [1, 2, 3, 4]))
+    }
+    for i in order {
+        let c = address(i, client: true), s = address(i, client: false)
+        let sp = UInt16(1024 + i % 60000)
         hot.add(PacketBuilder.udp(from: i & 1 == 0 ? c : s, i & 1 == 0 ? sp : 53, to: i & 1 == 0 ? s : c,
                                   i & 1 == 0 ? 53 : sp, payload: Array(repeating: 7, count: 64)))
     }
@@ -50,14 +58,10 @@ func established(flows: Int, rounds: Int) {
         for (o, n) in setup.spans { _ = t.process(UnsafeRawBufferPointer(rebasing: raw[o..<o + n]), now: now) }
     }
     precondition(t.count == flows, "setup created \(t.count) flows, expected \(flows)")
-    // Shuffle the hot order so lookups are random like real traffic.
-    var order = Array(0..<flows)
-    var rng = SystemRandomNumberGenerator()
-    order.shuffle(using: &rng)
     var best = UInt64.max
     var established = 0
     hot.bytes.withUnsafeBytes { raw in
-        var bufs = order.map { i -> UnsafeRawBufferPointer in
+        var bufs = (0..<flows).map { i -> UnsafeRawBufferPointer in
             let (o, n) = hot.spans[i]
             return UnsafeRawBufferPointer(rebasing: raw[o..<o + n])
         }
@@ -131,4 +135,4 @@ let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 print("Connection stride \(Tracker.connectionStride) bytes")
 let roundsEnv = getenv("ROUNDS").flatMap { Int(String(cString: $0)) }
 for f in sizes.isEmpty ? [1000, 100_000, 1_000_000] : sizes { established(flows: f, rounds: roundsEnv ?? max(5, 5_000_000 / f)) }
-if getenv("NO_LIFECYCLE") == nil { lifecycles(count: 2_000_000) }
+if getenv("NO_LIFECYCLE") == nil { lifecycles(count: getenv("LIFECYCLES").flatMap { Int(String(cString: $0)) } ?? 2_000_000) }

@@ -63,7 +63,7 @@ public final class Tracker {
         let warm = core.pointee.table.slabHigh > 16_384
         while start < packets.count {
             let end = min(start + 16, packets.count)
-            if warm { for i in start..<end { sink ^= core.pointee.warm(packets[i], zone: zone) } }
+            if warm { sink ^= core.pointee.warm(packets, start..<end, zone: zone) }
             for i in start..<end { verdicts[i] = core.pointee.process(packets[i], now: now[i], metadata: metadata) }
             start = end
         }
@@ -143,6 +143,15 @@ public final class Tracker {
         let e = core.pointee.events
         core.pointee.events.removeAll(keepingCapacity: true)
         for x in e { body(x) }
+    }
+
+    /// Deletes one entry (DESTROY event), like `conntrack -D`. Returns false if the slot is free.
+    @discardableResult
+    public func delete(_ handle: ConnectionHandle, now: UInt64) -> Bool {
+        let i = Int(handle.index)
+        guard i < core.pointee.table.slabHigh, core.pointee.table.slab[i].flags & ConnFlag.inUse != 0 else { return false }
+        core.pointee.destroy(i, now: now, expired: false)
+        return true
     }
 
     /// Deletes every entry (DESTROY events), like `conntrack -F`.

@@ -18,6 +18,9 @@ public struct TrackerConfiguration: Sendable, Hashable {
     public var events: Int = 2
     /// Whether someone consumes events (what `nf_conntrack_events=2` asks the kernel).
     public var hasEventListener: Bool = true
+    /// Events kept until `drainEvents` (like a listener's socket buffer); beyond it events
+    /// are lost and counted in `EngineCounters.eventsLost`.
+    public var eventQueueLimit: Int = 65_536
     /// `nf_conntrack_max`: table size limit; 0 = unlimited.
     public var maxEntries: Int = 262_144
     /// `nf_conntrack_tcp_loose`: pick up connections in the middle.

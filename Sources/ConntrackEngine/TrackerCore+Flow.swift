@@ -49,9 +49,10 @@ extension TrackerCore {
         return d <= 0 ? 0 : UInt32(truncatingIfNeeded: UInt64(d) / nsPerSecond)
     }
 
-    /// The entry as a ctnetlink dump shows it (`ctnetlink_fill_info`).
+    /// The entry as a ctnetlink dump shows it (`ctnetlink_fill_info`). `mutating` only so it
+    /// runs in place through the tracker's pointer (a non-mutating call would copy the core).
     @usableFromInline
-    func dumpFlow(_ idx: Int, now: UInt64) -> Flow {
+    mutating func dumpFlow(_ idx: Int, now: UInt64) -> Flow {
         let c = table.slab[idx]
         var f = baseFlow(c)
         f.timeout = Self.remainingSeconds(c.expires, now: now)
@@ -79,7 +80,7 @@ extension TrackerCore {
     /// Appends one event built like `ctnetlink_conntrack_event`.
     @usableFromInline @inline(never)
     mutating func emit(_ idx: Int, mask: UInt16, now: UInt64, stop: UInt64) {
-        guard events.count < maxQueuedEvents else {
+        guard events.count < config.eventQueueLimit else {
             counters.eventsLost &+= 1
             return
         }

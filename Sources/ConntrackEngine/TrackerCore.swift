@@ -33,7 +33,6 @@ struct TrackerCore {
     @usableFromInline var udpStreamTimeout: UInt64 = 0
     @usableFromInline var counters = EngineCounters()
     @usableFromInline var events: [Event] = []
-    @usableFromInline var maxQueuedEvents = 1 << 20
     @usableFromInline var gcCursor = 0
     /// Set when a packet was dropped for a full table (`conntrack_gc_work.early_drop`).
     @usableFromInline var gcEarlyDrop = false
@@ -134,6 +133,7 @@ struct TrackerCore {
     }
 
     /// `nf_conntrack_in` after layer-3 parsing.
+    @inline(__always)
     mutating func track(_ b: Bytes, _ p: L3Packet, now: UInt64, metadata: PacketMetadata) -> Verdict {
         let proto = p.proto
         if proto == 1 && p.family == 2 {
@@ -213,7 +213,9 @@ struct TrackerCore {
             return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                            state: fw, reason: why)
         case .invalid(let why):
-            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
+            // The packet leaves without a conntrack, so nothing is delivered now: events a
+            // tracker cached before rejecting (SCTP, chunk by chunk) go out with the next
+            // accepted packet, merged, like the kernel's ecache.
             return reject(why)
         case .reopen:
             counters.reopened &+= 1
@@ -237,7 +239,9 @@ struct TrackerCore {
         guard let inv = invertedL4(proto: key.proto, sport: key.sport, dport: key.dport) else {
             return reject(.cannotInvert)
         }
-        if config.maxEntries != 0 && table.count &+ 1 > config.maxEntries {
+        // nf_conntrack_max = 0 means unlimited; the slab's 31-bit index is the real limit.
+        let limit = config.maxEntries == 0 ? 0x7fff_fff0 : config.maxEntries
+        if table.count &+ 1 > limit {
             if !earlyDrop(hash: hash, now: now) {
                 gcEarlyDrop = true
                 counters.drop &+= 1
@@ -348,6 +352,7 @@ struct TrackerCore {
     }
 
     /// Builds the layer-4 part of the tuple (`nf_ct_get_tuple`).
+    @inline(__always)
     func extractL4(_ b: Bytes, _ p: L3Packet, into key: inout FlowKey) -> InvalidReason {
         let o = p.l4Offset
         let len = p.l4Length

@@ -157,6 +157,9 @@ struct Tool<S: FlowSource> {
     }
 
     func failure(_ error: Error, _ command: Command?) -> ToolExit {
+        if let exit = error as? ToolExit { return exit }
+        // A capture file that cannot be read says so itself (file, offset, what is wrong).
+        if let capture = error as? CaptureReplayError { return ToolExit(status: 1, message: capture.description) }
         let e = (error as? SourceError)?.errno ?? 5
         return ToolExit(status: 1, message: "Operation failed: " + Tool.errorText(e, command))
     }

@@ -179,6 +179,35 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(h.tracker.count, 0)
     }
 
+    func testEventQueueLimitCountsLostEvents() {
+        let h = Harness { $0.eventQueueLimit = 3 }
+        for p: UInt16 in 1...5 { h.send(udp(p)) }
+        XCTAssertEqual(h.events.count, 3)
+        XCTAssertEqual(h.tracker.counters.eventsLost, 2)
+        h.send(udp(9))
+        XCTAssertEqual(h.events.count, 1, "draining makes room again")
+    }
+
+    func testNoEventsWithoutListener() {
+        let h = Harness { $0.hasEventListener = false }
+        h.send(udp(1))
+        XCTAssertTrue(h.events.isEmpty)
+        let h1 = Harness { $0.events = 0 }
+        h1.send(udp(1))
+        XCTAssertTrue(h1.events.isEmpty)
+    }
+
+    func testDeleteOne() {
+        let h = Harness()
+        let v = h.send(udp(1))
+        h.send(udp(2))
+        _ = h.events
+        XCTAssertTrue(h.tracker.delete(v.connection!, now: h.now))
+        XCTAssertFalse(h.tracker.delete(v.connection!, now: h.now))
+        XCTAssertEqual(h.tracker.count, 1)
+        XCTAssertEqual(h.events.map(\.type), [.destroy])
+    }
+
     func testFlushDestroysAll() {
         let h = Harness()
         for p: UInt16 in 1...5 { h.send(udp(p)) }
@@ -254,6 +283,47 @@ final class ParsingTests: XCTestCase {
 }
 
 final class BatchTests: XCTestCase {
+    func testBatchGivesSameVerdictsAsSingleCallsOnALargeTable() {
+        // Above 16384 entries the batch path warms caches first: results must not change.
+        var packets: [[UInt8]] = []
+        for i in 0..<20_000 {
+            let c = IPAddress(ipv4: 0x0a00_0000 | UInt32(i)), s = Harness.b4
+            packets.append(PacketBuilder.udp(from: c, 1000, to: s, 53))
+        }
+        for i in stride(from: 0, to: 20_000, by: 3) {
+            let c = IPAddress(ipv4: 0x0a00_0000 | UInt32(i)), s = Harness.b4
+            packets.append(PacketBuilder.udp(from: s, 53, to: c, 1000))
+            packets.append(PacketBuilder.tcp(from: c, 7, to: s, 80, seq: 1, flags: .syn))
+        }
+        compare(packets)
+    }
+
+    func compare(_ packets: [[UInt8]], file: StaticString = #filePath, line: UInt = #line) {
+        let single = Harness(), batched = Harness()
+        var expected: [Verdict] = []
+        for p in packets { expected.append(single.send(p)); single.wait(0.000_01) }
+        var times: [UInt64] = []
+        var t = batched.now
+        for _ in packets { times.append(t); t += 10_000 }
+        var verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
+        let copies = packets.map { p -> UnsafeMutableRawBufferPointer in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: p.count, alignment: 8)
+            b.copyBytes(from: p)
+            return b
+        }
+        defer { for c in copies { c.deallocate() } }
+        let raws = copies.map { UnsafeRawBufferPointer($0) }
+        raws.withUnsafeBufferPointer { pb in
+            times.withUnsafeBufferPointer { tb in
+                verdicts.withUnsafeMutableBufferPointer { vb in
+                    batched.tracker.processBatch(pb, now: tb, verdicts: vb)
+                }
+            }
+        }
+        XCTAssertEqual(verdicts, expected, file: file, line: line)
+        XCTAssertEqual(batched.tracker.count, single.tracker.count, file: file, line: line)
+    }
+
     func testBatchGivesSameVerdictsAsSingleCalls() {
         var packets: [[UInt8]] = []
         for i in 0..<100 {
