@@ -107,6 +107,23 @@ final class DifferentialTests: XCTestCase {
 
     nonisolated(unsafe) static var results: [(String, Bool)] = []
 
+    /// The live comparison can fail: the kernel runs a scenario with `tcp_loose=0`, the
+    /// engine replays it with the default `tcp_loose=1` and must be reported different.
+    func testDivergenceIsDetected() throws {
+        let topo = try topologyOrSkip()
+        guard let s = TCPScenarios.all.first(where: { $0.name == "tcp.pickup_strict" }) else {
+            return XCTFail("scenario tcp.pickup_strict is gone")
+        }
+        let obs = try topo.observe(s)
+        XCTAssertEqual(obs.table.count, 0, "the kernel with tcp_loose=0 must not pick the connection up")
+        let engine = try runEngine(knobs: [], packets: obs.packets, listedAt: obs.listedAt)
+        let diffs = Comparison.tables(kernel: obs.table, engine: engine.flows)
+            + Comparison.events(kernel: obs.events, engine: engine.events)
+            + Comparison.counts(kernelStates: obs.states, kernelStatistics: obs.statistics, engine: engine)
+        XCTAssertTrue(diffs.contains { $0.hasPrefix("extra in engine") }, "\(diffs)")
+        XCTAssertTrue(diffs.contains { $0.hasPrefix("ct state counts") }, "\(diffs)")
+    }
+
     /// The shipped sample capture is readable and holds the traffic it claims.
     func testShippedSample() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
