@@ -106,6 +106,8 @@ public final class EngineSource: FlowSource {
     let explainOutput: OutputBuffer?
     let progress: ((String) -> Void)?
     private var replayed = false
+    /// Where a damaged capture stopped the replay; thrown after the table was shown.
+    private var captureError: CaptureReplayError?
     private var eventGroups: UInt32 = 0
     private var wantsExpectations = false
     /// Time of the packet being processed or of the table view (nanoseconds).
@@ -151,7 +153,7 @@ public final class EngineSource: FlowSource {
         replayed = true
         var lastProgress = monotonicSeconds()
         var number = 0
-        for file in options.files {
+        files: for file in options.files {
             let reader: CaptureReader
             do {
                 reader = file == "-" ? try CaptureReader(fileDescriptor: 0) : try CaptureReader(path: file)
@@ -163,9 +165,10 @@ public final class EngineSource: FlowSource {
                 do {
                     next = try reader.next()
                 } catch {
-                    // Everything before the bad record was processed; report where it stopped.
-                    try finishReplay(onEvent)
-                    throw CaptureReplayError(description: "\(file): \(error)")
+                    // Everything before the damage was processed and is kept; the error is
+                    // reported once the table (or the events) have been shown.
+                    captureError = CaptureReplayError(description: "\(file): \(error)")
+                    break files
                 }
                 guard let packet = next else { break }
                 number += 1
@@ -193,6 +196,11 @@ public final class EngineSource: FlowSource {
             }
         }
         try finishReplay(onEvent)
+    }
+
+    /// Throws the capture error that cut the replay short, if any.
+    private func reportCaptureError() throws {
+        if let e = captureError { throw e }
     }
 
     private func finishReplay(_ onEvent: ((Event) throws -> Void)?) throws {
@@ -235,12 +243,14 @@ public final class EngineSource: FlowSource {
             do { try body(f) } catch { failure = error }
         }
         if let failure { throw failure }
+        try reportCaptureError()
     }
 
     public func get(original: Tuple?, reply: Tuple?, zone: UInt16?, family: AddressFamily) throws -> Flow {
         try replay(nil)
         guard let t = original ?? reply,
               let f = tracker.flow(matching: t, zone: zone ?? 0, now: viewTime) else {
+            try reportCaptureError()
             throw SourceError(errno: ENOENT)
         }
         return f
@@ -253,11 +263,13 @@ public final class EngineSource: FlowSource {
 
     public func count() throws -> UInt32 {
         try replay(nil)
+        try reportCaptureError()
         return UInt32(tracker.count)
     }
 
     public func cpuStatistics() throws -> [CPUStatistics] {
         try replay(nil)
+        try reportCaptureError()
         return [tracker.statistics]
     }
 
@@ -288,5 +300,6 @@ public final class EngineSource: FlowSource {
         try withoutActuallyEscaping(body) { deliver in
             try replay { e in try deliver(.flow(e)) }
         }
+        try reportCaptureError()
     }
 }

@@ -113,7 +113,7 @@ func mask(_ s: String) -> String {
         (#"<when>.*?</when>"#, "<when>W</when>"),
         (#"^\d+ proto="#, "T proto="),
         (#"( \[UPDATE\]| \[NEW\]|\[DESTROY\]) \d+ proto="#, "$1 T proto="),
-        (#"progname=\S+"#, "progname=X"),
+        (#" progname=\S+"#, ""),
         (#"Usage: \S+ "#, "Usage: PROG "),
     ]
     for (pattern, template) in rules {

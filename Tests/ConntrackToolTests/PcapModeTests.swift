@@ -98,6 +98,16 @@ final class PcapModeTests: XCTestCase {
         let sysctl = run(["-L", "--pcap", sample, "--sysctl", "net.netfilter.nf_conntrack_bogus=1"])
         XCTAssertEqual(sysctl.0, 2)
         XCTAssertTrue(sysctl.2.contains("nf_conntrack_bogus"), sysctl.2)
+        // A capture cut short: what was read is listed, then one line with the offset, exit 1.
+        let whole = try Data(contentsOf: URL(fileURLWithPath: sample))
+        let cut = NSTemporaryDirectory() + "pcapmode-\(getpid()).pcap"
+        try whole.prefix(whole.count - 10).write(to: URL(fileURLWithPath: cut))
+        defer { unlink(cut) }
+        let truncated = run(["-L", "--pcap", cut])
+        XCTAssertEqual(truncated.0, 1)
+        XCTAssertFalse(truncated.1.isEmpty, "entries read before the damage are listed")
+        XCTAssertTrue(truncated.2.hasPrefix("conntrack v1.4.7 (conntrack-tools): \(cut): truncated packet record at offset "), truncated.2)
+        XCTAssertEqual(truncated.2.split(separator: "\n").count, 1, truncated.2)
         let noFile = run(["-L", "--pcap"])
         XCTAssertEqual(noFile.0, 2)
         XCTAssertEqual(noFile.2, "conntrack v1.4.7 (conntrack-tools): option `--pcap' requires an argument\nTry `conntrack -h' or 'conntrack --help' for more information.\n")
