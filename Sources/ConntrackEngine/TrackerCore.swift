@@ -91,7 +91,16 @@ struct TrackerCore {
         let b = Bytes(packet)
         var p = L3Packet()
         let r = parseL3(b, into: &p)
-        if r != .none { return reject(r) }
+        if r != .none {
+            if r == .ipLengthExceedsPacket {
+                // ip_rcv_core / ipv6_rcv: a length beyond the frame is dropped by the IP
+                // layer: conntrack never sees the packet.
+                counters.droppedBeforeConntrack &+= 1
+                counters.reasons[Int(r.rawValue)] &+= 1
+                return Verdict(state: .invalid, reason: r, dropped: true)
+            }
+            return reject(r)
+        }
         if p.family == 2 && checksumWanted && !Checksum.ipv4HeaderValid(b, p.l4Offset) {
             // ip_rcv_core drops it: conntrack never sees the packet.
             counters.droppedBeforeConntrack &+= 1
