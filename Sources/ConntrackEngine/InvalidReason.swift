@@ -10,7 +10,7 @@ public enum InvalidReason: UInt8, Sendable, Hashable, CaseIterable, CustomString
     /// IPv4 IHL < 5 or beyond the total length.
     case badIPHeaderLength
     /// IPv4 total length / IPv6 payload length larger than the bytes captured.
-    case ipLengthExceedsPacket
+    case ipLengthExceedsPacket // dropped by ip_rcv_core / ipv6_rcv before conntrack (verdict .dropped, not counted)
     /// IPv4 header checksum wrong: `ip_rcv` drops the packet before conntrack sees it
     /// (PRE_ROUTING only; counted in no conntrack statistic).
     case badIPChecksum

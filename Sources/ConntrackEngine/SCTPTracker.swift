@@ -232,7 +232,7 @@ extension TrackerCore {
     }
 
     /// `sctp_new`: which first packets may create an entry, and the vtags they set.
-    func sctpNew(_ c: UnsafeMutablePointer<Connection>, _ b: Bytes, _ p: L3Packet, vtag: UInt32) -> Bool {
+    mutating func sctpNew(_ c: UnsafeMutablePointer<Connection>, _ b: Bytes, _ p: L3Packet, vtag: UInt32) -> Bool {
         c.pointee.tcp = TCPData()
         c.pointee.state = 0
         var off = p.l4Offset &+ 12

@@ -55,7 +55,7 @@ public enum TCPStateTable {
     }
 
     /// `get_conntrack_index` from the TCP flag byte.
-    @inlinable
+    @inlinable @inline(__always)
     public static func packetClass(flags: UInt8) -> PacketClass {
         if flags & 0x04 != 0 { return .rst }
         if flags & 0x02 != 0 { return flags & 0x10 != 0 ? .synAck : .syn }
@@ -66,7 +66,7 @@ public enum TCPStateTable {
 
     /// `tcp_valid_flags`: with PSH, ECE and CWR ignored, the FIN/SYN/RST/ACK/URG combination
     /// must be SYN, SYN+URG, SYN+ACK, RST, RST+ACK, FIN+ACK, FIN+ACK+URG, ACK or ACK+URG.
-    @inlinable
+    @inlinable @inline(__always)
     public static func validFlags(_ flags: UInt8) -> Bool {
         switch flags & 0x37 {
         case 0x02, 0x22, 0x12, 0x04, 0x14, 0x11, 0x31, 0x10, 0x30: true

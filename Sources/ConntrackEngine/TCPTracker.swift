@@ -67,6 +67,11 @@ extension TrackerCore {
         if checksumEnabled && !Checksum.verify(b, p, pseudoProto: 6) { return .invalid(.badChecksum) }
         let flags = b.u8(o &+ 13)
         guard TCPStateTable.validFlags(flags) else { return .invalid(.tcpInvalidFlags) }
+        // Pure ACK without options on an established entry: see TCPFastPath.swift.
+        if !isNew && flags & 0x17 == 0x10 && doff == 20
+            && tcpFastAck(idx, dir: dir, b, o: o, payload: len &- 20, length: p.length, now: now) {
+            return .accept
+        }
 
         let seq = b.u32(o &+ 4)
         var seg = TCPSegment(seq: seq, ack: b.u32(o &+ 8), end: 0, win: b.u16(o &+ 14), flags: flags,
@@ -216,7 +221,7 @@ extension TrackerCore {
     }
 
     /// `tcp_new`: may this first packet create an entry? Initialises the window data.
-    func tcpNew(_ c: UnsafeMutablePointer<Connection>, _ b: Bytes, _ seg: TCPSegment, index: UInt8) -> Bool {
+    mutating func tcpNew(_ c: UnsafeMutablePointer<Connection>, _ b: Bytes, _ seg: TCPSegment, index: UInt8) -> Bool {
         let new = tcpCells[Int(index) &* 10]
         if new >= TCPStateTable.iv { return false }
         if new == TCPStateTable.ss {
@@ -246,7 +251,7 @@ extension TrackerCore {
 
     /// RST validation of the CLOSE case. Returns 0 = continue with the window check,
     /// 1 = accept without window check, 2 = invalid. May set `new` back to the old state.
-    func tcpCheckRST(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, seg: TCPSegment, old: UInt8,
+    mutating func tcpCheckRST(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, seg: TCPSegment, old: UInt8,
                      new: inout UInt8) -> Int {
         let st = c.pointee.state
         // tcp_can_early_drop: closing states skip all checks (tuple may be reused already).
@@ -282,7 +287,7 @@ extension TrackerCore {
 
     /// `nf_tcp_handle_invalid`: an invalid FIN/RST on an ASSURED entry may shorten its
     /// timeout to UNACK when the other side sent the previous FIN/RST.
-    func tcpHandleInvalid(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, index: UInt8, now: UInt64) {
+    mutating func tcpHandleInvalid(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, index: UInt8, now: UInt64) {
         let st = c.pointee.status
         if st & StatusBit.assured == 0 || st & StatusBit.fixedTimeout != 0 { return }
         guard index == TCPClass.rst || index == TCPClass.fin else { return }

@@ -9,7 +9,7 @@ extension TrackerCore {
     @usableFromInline static let maxAckWindowConst: UInt32 = 66000
 
     /// `tcp_options`: window scale and SACK-permitted from the options of a SYN.
-    func tcpOptions(_ b: Bytes, _ seg: TCPSegment, into s: inout TCPSide) {
+    mutating func tcpOptions(_ b: Bytes, _ seg: TCPSegment, into s: inout TCPSide) {
         var length = seg.optionsLength
         if length == 0 { return }
         var i = seg.optionsOffset
@@ -39,7 +39,7 @@ extension TrackerCore {
     }
 
     /// `tcp_sack`: the highest right edge of the SACK blocks (if above `sack`).
-    func tcpSack(_ b: Bytes, _ seg: TCPSegment, _ sack: inout UInt32) {
+    mutating func tcpSack(_ b: Bytes, _ seg: TCPSegment, _ sack: inout UInt32) {
         var length = seg.optionsLength
         if length == 0 { return }
         var i = seg.optionsOffset
@@ -72,7 +72,7 @@ extension TrackerCore {
     }
 
     /// `tcp_init_sender`: (re)initialise a side from a SYN or SYN/ACK.
-    func tcpInitSender(_ sender: inout TCPSide, _ receiver: inout TCPSide, _ b: Bytes, _ seg: TCPSegment, dir: UInt8) {
+    mutating func tcpInitSender(_ sender: inout TCPSide, _ receiver: inout TCPSide, _ b: Bytes, _ seg: TCPSegment, dir: UInt8) {
         sender.end = seg.end
         sender.maxEnd = seg.end
         sender.maxWin = seg.win == 0 ? 1 : UInt32(seg.win)
@@ -93,7 +93,8 @@ extension TrackerCore {
 
     /// `tcp_in_window`. Returns `.none` to accept, an ignore reason (`isAcceptedIgnore`) or
     /// an invalid reason.
-    func tcpInWindow(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, index: UInt8, _ b: Bytes,
+    @inline(__always)
+    mutating func tcpInWindow(_ c: UnsafeMutablePointer<Connection>, dir: UInt8, index: UInt8, _ b: Bytes,
                      _ seg: TCPSegment) -> InvalidReason {
         var sender = c.pointee.tcp[dir]
         var receiver = c.pointee.tcp[dir ^ 1]

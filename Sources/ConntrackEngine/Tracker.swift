@@ -140,9 +140,15 @@ public final class Tracker {
 
     /// Hands every queued event to `body` in order and empties the queue.
     public func drainEvents(_ body: (Event) -> Void) {
-        let e = core.pointee.events
-        core.pointee.events.removeAll(keepingCapacity: true)
-        for x in e { body(x) }
+        // Take the buffer out (no copy), hand the events over, then give the emptied
+        // buffer back so its capacity is reused: no allocation per drain once warm.
+        var e: [PendingEvent] = []
+        swap(&e, &core.pointee.events)
+        for x in e { body(TrackerCore.event(x)) }
+        if core.pointee.events.isEmpty {
+            e.removeAll(keepingCapacity: true)
+            swap(&e, &core.pointee.events)
+        }
     }
 
     /// Deletes one entry (DESTROY event), like `conntrack -D`. Returns false if the slot is free.

@@ -9,8 +9,9 @@ extension TrackerCore {
 
     /// The two tuples, with `CTA_TUPLE_ZONE` for direction-specific zones and `CTA_ZONE`
     /// for a zone of both directions (`ctnetlink_dump_zone_id`).
+    /// Static: called from mutating code, an instance method would copy the whole core.
     @usableFromInline
-    func baseFlow(_ c: Connection) -> Flow {
+    static func baseFlow(_ c: Connection) -> Flow {
         let s = Self.address(c.srcHi, c.srcLo, family: c.family)
         let d = Self.address(c.dstHi, c.dstLo, family: c.family)
         let z = c.zoneID
@@ -27,7 +28,7 @@ extension TrackerCore {
 
     /// `CTA_PROTOINFO` for TCP/SCTP; `destroy` keeps only the state (`tcp_to_nlattr`).
     @usableFromInline
-    func protoInfo(_ c: Connection, destroy: Bool) -> ProtoInfo? {
+    static func protoInfo(_ c: Connection, destroy: Bool) -> ProtoInfo? {
         switch c.proto {
         case 6:
             if destroy { return .tcp(TCPInfo(state: c.state)) }
@@ -54,7 +55,7 @@ extension TrackerCore {
     @usableFromInline
     mutating func dumpFlow(_ idx: Int, now: UInt64) -> Flow {
         let c = table.slab[idx]
-        var f = baseFlow(c)
+        var f = Self.baseFlow(c)
         f.timeout = Self.remainingSeconds(c.expires, now: now)
         if c.flags & ConnFlag.acct != 0, let cs = table.counters {
             f.countersOriginal = Counters(packets: cs[idx].packets0, bytes: cs[idx].bytes0)
@@ -63,7 +64,7 @@ extension TrackerCore {
         if c.flags & ConnFlag.tstamp != 0, let ts = table.startTimes {
             f.timestamps = Timestamps(start: ts[idx])
         }
-        f.protoInfo = protoInfo(c, destroy: false)
+        f.protoInfo = Self.protoInfo(c, destroy: false)
         f.mark = c.mark
         f.use = 1
         return f
@@ -77,34 +78,73 @@ extension TrackerCore {
         emit(idx, mask: mask, now: now, stop: 0)
     }
 
-    /// Appends one event built like `ctnetlink_conntrack_event`.
+    /// Queues one event like `ctnetlink_conntrack_event`: a plain snapshot of the entry
+    /// (no `Flow` is built and nothing is reference counted on the packet path); the
+    /// `Event` is made from it when the queue is drained.
     @usableFromInline @inline(never)
     mutating func emit(_ idx: Int, mask: UInt16, now: UInt64, stop: UInt64) {
         guard events.count < config.eventQueueLimit else {
             counters.eventsLost &+= 1
             return
         }
-        let c = table.slab[idx]
-        var f = baseFlow(c)
+        let c = table.slab + idx
+        var e = PendingEvent(connection: c.pointee, time: now, stop: stop, mask: mask)
+        if c.pointee.flags & ConnFlag.acct != 0, let cs = table.counters {
+            e.counters = cs[idx]
+            e.hasCounters = true
+        }
+        if c.pointee.flags & ConnFlag.tstamp != 0, let ts = table.startTimes {
+            e.start = ts[idx]
+            e.hasStart = true
+        }
+        events.append(e)
+    }
+
+    /// The `Event` a queued snapshot stands for.
+    static func event(_ e: PendingEvent) -> Event {
+        let c = e.connection
+        let mask = e.mask
+        var f = Self.baseFlow(c)
         let type: EventType
         if mask & EventBit.destroy != 0 {
             type = .destroy
-            let t = Self.remainingSeconds(c.expires, now: now)
+            let t = Self.remainingSeconds(c.expires, now: e.time)
             if t != 0 { f.timeout = t }
-            if c.flags & ConnFlag.acct != 0, let cs = table.counters {
-                f.countersOriginal = Counters(packets: cs[idx].packets0, bytes: cs[idx].bytes0)
-                f.countersReply = Counters(packets: cs[idx].packets1, bytes: cs[idx].bytes1)
+            if e.hasCounters {
+                f.countersOriginal = Counters(packets: e.counters.packets0, bytes: e.counters.bytes0)
+                f.countersReply = Counters(packets: e.counters.packets1, bytes: e.counters.bytes1)
             }
-            if c.flags & ConnFlag.tstamp != 0, let ts = table.startTimes {
-                f.timestamps = Timestamps(start: ts[idx], stop: stop == 0 ? nil : stop)
+            if e.hasStart {
+                f.timestamps = Timestamps(start: e.start, stop: e.stop == 0 ? nil : e.stop)
             }
-            f.protoInfo = protoInfo(c, destroy: true)
+            f.protoInfo = Self.protoInfo(c, destroy: true)
         } else {
             type = mask & (EventBit.new | EventBit.related) != 0 ? .new : .update
-            f.timeout = Self.remainingSeconds(c.expires, now: now)
-            if mask & EventBit.protoInfo != 0 { f.protoInfo = protoInfo(c, destroy: false) }
+            f.timeout = Self.remainingSeconds(c.expires, now: e.time)
+            if mask & EventBit.protoInfo != 0 { f.protoInfo = Self.protoInfo(c, destroy: false) }
         }
         if c.mark != 0 || mask & EventBit.mark != 0 { f.mark = c.mark }
-        events.append(Event(type: type, flow: f, time: now))
+        return Event(type: type, flow: f, time: e.time)
+    }
+}
+
+/// A queued event: the entry as it was when the event was raised, plus the extensions the
+/// message carries.
+@usableFromInline
+struct PendingEvent {
+    var connection: Connection
+    var counters = ConnCounters()
+    var start: UInt64 = 0
+    var stop: UInt64
+    var time: UInt64
+    var mask: UInt16
+    var hasCounters = false
+    var hasStart = false
+
+    init(connection: Connection, time: UInt64, stop: UInt64, mask: UInt16) {
+        self.connection = connection
+        self.time = time
+        self.stop = stop
+        self.mask = mask
     }
 }

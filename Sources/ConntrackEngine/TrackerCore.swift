@@ -32,7 +32,8 @@ struct TrackerCore {
     @usableFromInline var udpTimeout: UInt64 = 0
     @usableFromInline var udpStreamTimeout: UInt64 = 0
     @usableFromInline var counters = EngineCounters()
-    @usableFromInline var events: [Event] = []
+    /// Queued events (built into `Event`s when drained).
+    @usableFromInline var events: [PendingEvent] = []
     @usableFromInline var gcCursor = 0
     /// Set when a packet was dropped for a full table (`conntrack_gc_work.early_drop`).
     @usableFromInline var gcEarlyDrop = false
@@ -89,9 +90,19 @@ struct TrackerCore {
         }
         checksumWanted = metadata.hook == .preRouting && !metadata.checksumVerified
         let b = Bytes(packet)
+        if let v = fastIPv4TCPAck(b, now: now, metadata: metadata) { return v }
         var p = L3Packet()
         let r = parseL3(b, into: &p)
-        if r != .none { return reject(r) }
+        if r != .none {
+            if r == .ipLengthExceedsPacket {
+                // ip_rcv_core / ipv6_rcv: a length beyond the frame is dropped by the IP
+                // layer: conntrack never sees the packet.
+                counters.droppedBeforeConntrack &+= 1
+                counters.reasons[Int(r.rawValue)] &+= 1
+                return Verdict(state: .invalid, reason: r, dropped: true)
+            }
+            return reject(r)
+        }
         if p.family == 2 && checksumWanted && !Checksum.ipv4HeaderValid(b, p.l4Offset) {
             // ip_rcv_core drops it: conntrack never sees the packet.
             counters.droppedBeforeConntrack &+= 1
@@ -169,6 +180,10 @@ struct TrackerCore {
                     destroy(idx, now: now, expired: true)
                     ref = nil
                 } else {
+                    if proto == 6 && metadata.setMark == nil && tcpFastExisting(idx, dir: dir, b, p, now: now) {
+                        return Verdict(connection: ConnectionHandle(index: UInt32(idx)),
+                                       direction: dir == 1 ? .reply : .original, state: .established)
+                    }
                     let v = trackExisting(idx, dir: dir, b, p, now: now, metadata: metadata)
                     if v.reason == .none, v.state == .invalid, !repeated {
                         // `.reopen` is signalled as an invalid verdict with reason .none
@@ -290,7 +305,7 @@ struct TrackerCore {
     }
 
     
-    func idHash(_ s: UInt32) -> UInt32 {
+    mutating func idHash(_ s: UInt32) -> UInt32 {
         let h = FlowKey.fold(table.seed ^ UInt64(s), 0x9E37_79B9_7F4A_7C15)
         let v = UInt32(truncatingIfNeeded: h ^ (h >> 32))
         return v == 0 ? 1 : v
@@ -432,7 +447,7 @@ struct TrackerCore {
     }
 
     /// `gc_worker_can_early_drop`: not ASSURED, or a closing TCP/SCTP state.
-    func canEarlyDrop(_ c: Connection) -> Bool {
+    mutating func canEarlyDrop(_ c: Connection) -> Bool {
         if c.status & StatusBit.assured == 0 { return true }
         switch c.proto {
         case 6:

@@ -102,7 +102,7 @@ public struct Zone: Hashable, Sendable {
     @inlinable public init(id: UInt16 = 0, directions: Directions = .both) { self.id = id; self.directions = directions }
 
     /// The id used for tuples of direction `dir` (`nf_ct_zone_id`).
-    @inlinable func id(for dir: UInt8) -> UInt16 {
+    @inlinable @inline(__always) func id(for dir: UInt8) -> UInt16 {
         (directions.rawValue & (1 << dir)) != 0 ? id : 0
     }
 }

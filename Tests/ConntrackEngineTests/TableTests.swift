@@ -254,11 +254,12 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(h.send([0x45] + Array(repeating: 0, count: 10)).reason, .truncatedIPHeader)
         var ip = IPOptions()
         ip.lengthOverride = 2000
+        // A length beyond the frame is dropped by the IP layer (not counted: see KernelAgreementTests).
         XCTAssertEqual(h.send(PacketBuilder.udp(from: Harness.a4, 1, to: Harness.b4, 2, ip: ip)).reason, .ipLengthExceedsPacket)
         // Short layer 4: 2 bytes of UDP.
         let short = PacketBuilder.ip(from: Harness.a4, to: Harness.b4, protocol: 17, payload: [0, 1])
         XCTAssertEqual(h.send(short).reason, .truncatedL4Header)
-        XCTAssertEqual(h.tracker.statistics["invalid"], 4)
+        XCTAssertEqual(h.tracker.statistics["invalid"], 3)
     }
 
     func testBadIPv4HeaderChecksumIsDroppedBeforeConntrack() {
