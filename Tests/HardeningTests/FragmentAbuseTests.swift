@@ -23,7 +23,12 @@ final class FragmentAbuseTests: XCTestCase {
         ip.identification = id
         let p = v6 ? PacketBuilder.udp(from: a6, sport, to: b6, 53, payload: [UInt8](repeating: 0x5a, count: size), ip: ip)
                    : PacketBuilder.udp(from: a, sport, to: b, 53, payload: [UInt8](repeating: 0x5a, count: size), ip: ip)
-        return PacketBuilder.fragment(p, payloadSize: chunk)
+        var frags = PacketBuilder.fragment(p, payloadSize: chunk)
+        if v6 {
+            // PacketBuilder gives every IPv6 train the identification 0x12345678; make it `id`.
+            for i in frags.indices { frags[i].replaceSubrange(44..<48, with: [0, 0, UInt8(id >> 8), UInt8(id & 0xff)]) }
+        }
+        return frags
     }
 
     static func send(_ t: Tracker, _ packets: [[UInt8]], now: UInt64) {
