@@ -26,5 +26,11 @@ let package = Package(
             .product(name: "ConntrackEngine", package: "swift-conntrack"),
             .product(name: "Conntrack", package: "swift-conntrack"),
         ]),
+        // SYN flood against a full table: memory, early drops, survivors, rate.
+        .executableTarget(name: "flood-bench", dependencies: [
+            "MallocCounter",
+            .product(name: "ConntrackEngine", package: "swift-conntrack"),
+            .product(name: "Conntrack", package: "swift-conntrack"),
+        ]),
     ]
 )
