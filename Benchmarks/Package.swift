@@ -12,9 +12,22 @@ let package = Package(
             .product(name: "ConntrackKernel", package: "swift-conntrack"),
             .product(name: "Conntrack", package: "swift-conntrack"),
         ]),
+        // Real-packet load for `-E`: UDP datagrams to distinct destinations at a set rate.
+        .target(name: "CSendmmsg"),
+        .executableTarget(name: "ct-udpgen", dependencies: ["CSendmmsg"]),
+        // The library alone under that load: an EventSubscription into a counter.
+        .executableTarget(name: "ct-listen", dependencies: [
+            .product(name: "ConntrackKernel", package: "swift-conntrack"),
+        ]),
         // Allocation counting by interposing malloc (engine benchmark only).
         .target(name: "MallocCounter"),
         .executableTarget(name: "engine-bench", dependencies: [
+            "MallocCounter",
+            .product(name: "ConntrackEngine", package: "swift-conntrack"),
+            .product(name: "Conntrack", package: "swift-conntrack"),
+        ]),
+        // SYN flood against a full table: memory, early drops, survivors, rate.
+        .executableTarget(name: "flood-bench", dependencies: [
             "MallocCounter",
             .product(name: "ConntrackEngine", package: "swift-conntrack"),
             .product(name: "Conntrack", package: "swift-conntrack"),

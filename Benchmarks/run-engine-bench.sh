@@ -2,7 +2,7 @@
 # Engine benchmarks (release build, one core). Usage: Benchmarks/run-engine-bench.sh
 set -euo pipefail
 cd "$(dirname "$0")"
-swift build -c release --product engine-bench >/dev/null
+flock /tmp/ct-build.lock swift build -c release --product engine-bench >/dev/null
 bin=.build/release/engine-bench
 for n in 1000 100000 1000000 10000000; do
     taskset -c 1 "$bin" established "$n" 10000000

@@ -12,7 +12,7 @@
 # drop them silently (nft prerouting drop), so the end hosts never answer crafted
 # packets. Real traffic (ping, curl, nc) uses A's and B's own addresses.
 #
-# Needs: iproute2, nftables, conntrack, ethtool.
+# Needs: iproute2, nftables, conntrack, ethtool (for complete checksums in captures).
 # R: forwarding on, nf_conntrack_acct=1, and an nft ruleset whose `ct state` rule
 # makes the kernel track connections in R (conntrack is lazy per namespace).
 #
@@ -71,8 +71,12 @@ done
 # offload the packets carry only a partial (pseudo-header) checksum, which R's kernel
 # trusts (CHECKSUM_PARTIAL) but a capture replayed into a tracker that verifies
 # checksums would not.
-ip netns exec "$A" ethtool -K a0 tx off >/dev/null
-ip netns exec "$B" ethtool -K b0 tx off >/dev/null
+if command -v ethtool >/dev/null; then
+    ip netns exec "$A" ethtool -K a0 tx off >/dev/null
+    ip netns exec "$B" ethtool -K b0 tx off >/dev/null
+else
+    echo "diff-topology.sh: ethtool missing: real traffic will carry partial checksums" >&2
+fi
 
 ip -n "$A" route add default via 10.77.1.1
 ip -n "$A" -6 route add default via fd77:1::1

@@ -11,7 +11,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for pkg in conntrack nftables tcpdump tshark iproute2 procps curl netcat-openbsd iputils-ping libcap2-bin util-linux; do
+for pkg in conntrack nftables tcpdump tshark iproute2 procps curl netcat-openbsd iputils-ping libcap2-bin util-linux ethtool python3; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -8,6 +8,18 @@ extension Tool {
 
     mutating func userspaceSuffix(_ portID: UInt32) {
         guard portID != 0 else { return }
+        if outputMask.contains(.json) {
+            // Keep one JSON object per line: the origin goes inside it.
+            if out.bytes.last == UInt8(ascii: "}") { out.bytes.removeLast() }
+            out.bytes.append(literal: ",\"portid\":")
+            out.bytes.append(decimal: UInt64(portID))
+            if let name = env.programName(portID) {
+                out.bytes.append(literal: ",\"progname\":")
+                out.bytes.append(jsonString: name)
+            }
+            out.bytes.append(UInt8(ascii: "}"))
+            return
+        }
         out.bytes.append(literal: " [USERSPACE] portid=")
         out.bytes.append(decimal: UInt64(portID))
         if let name = env.programName(portID) {
@@ -24,6 +36,8 @@ extension Tool {
             set = try source.subscribe(expectations: false, groups: groups,
                                        bufferSize: cmd.has(Opt.bufferSize) ? Int(cmd.bufferSize) : nil)
         } catch {
+            // conntrack-tools' perror() of the failed bind.
+            err("mnl_socket_bind: " + SystemIO.errorText((error as? SourceError)?.errno ?? 1) + "\n")
             throw ToolExit(status: 1, message: "Can't open netlink socket")
         }
         if cmd.has(Opt.bufferSize) {

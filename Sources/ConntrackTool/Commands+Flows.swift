@@ -184,9 +184,10 @@ extension Tool {
                 tmp.labels = labels
             } else if ct.labels != nil {
                 if let del = cmd.labelModify {
+                    // libnetfilter_conntrack drops a mask whose size differs from the
+                    // labels', so the kernel just replaces the labels: send them without mask.
                     labels.low &= ~del.low; labels.high &= ~del.high
                     tmp.labels = labels
-                    tmp.labelsMask = del
                 } else {
                     tmp.labels = Labels(byteCount: 4)
                 }
@@ -206,7 +207,7 @@ extension Tool {
         } catch { throw failure(error, cmd.command) }
         let filter = FlowFilter(cmd, initialized: false)
         guard filter.matches(f) else { return }
-        printFlow(f, event: nil, saveType: .new, options: formatOptions(ktimestamp: false), xmlHeader: true)
+        printFlow(f, event: nil, saveType: .new, options: formatOptions(), xmlHeader: true)
         out.bytes.append(10)
         counter += 1
         closeXML()

@@ -17,7 +17,9 @@ struct GetoptLong {
     var argv: [String]
     var optind = 1
     var optarg: String? = nil
-    private var nextchar: Substring? = nil
+    /// The rest of the current option word, as bytes (getopt steps through bytes, not
+    /// Characters: "-" followed by a combining mark is one Character but two options).
+    private var nextchar: ArraySlice<UInt8>? = nil
     private var firstNonopt = 1
     private var lastNonopt = 1
     let optstring: [UInt8]
@@ -73,12 +75,12 @@ struct GetoptLong {
             }
             let word = argv[optind]
             if word.utf8.dropFirst().first == UInt8(ascii: "-") {
-                nextchar = word.dropFirst(2)
+                nextchar = Array(word.utf8).dropFirst(2)
                 return processLong(longOptions)
             }
-            nextchar = word.dropFirst(1)
+            nextchar = Array(word.utf8).dropFirst(1)
         }
-        let c = nextchar!.utf8.first!
+        let c = nextchar!.first!
         nextchar = nextchar!.dropFirst()
         if nextchar!.isEmpty { optind += 1 }
         guard let idx = optstring.firstIndex(of: c), c != UInt8(ascii: ":"), c != UInt8(ascii: ";") else {
@@ -87,11 +89,11 @@ struct GetoptLong {
         let colon = UInt8(ascii: ":")
         if idx + 1 < optstring.count, optstring[idx + 1] == colon {
             if idx + 2 < optstring.count, optstring[idx + 2] == colon {
-                if !nextchar!.isEmpty { optarg = String(nextchar!); optind += 1 } else { optarg = nil }
+                if !nextchar!.isEmpty { optarg = String(decoding: nextchar!, as: UTF8.self); optind += 1 } else { optarg = nil }
                 nextchar = nil
             } else {
                 if !nextchar!.isEmpty {
-                    optarg = String(nextchar!); optind += 1
+                    optarg = String(decoding: nextchar!, as: UTF8.self); optind += 1
                 } else if optind == argc {
                     nextchar = nil
                     return Int(colon)
@@ -106,13 +108,13 @@ struct GetoptLong {
 
     private mutating func processLong(_ longOptions: [LongOption]) -> Int {
         let text = nextchar!
-        let nameEnd = text.firstIndex(of: "=") ?? text.endIndex
+        let nameEnd = text.firstIndex(of: UInt8(ascii: "=")) ?? text.endIndex
         let name = text[text.startIndex..<nameEnd]
         var found: LongOption? = nil
-        for o in longOptions where o.name == name { found = o; break }
+        for o in longOptions where o.name.utf8.elementsEqual(name) { found = o; break }
         if found == nil {
             var ambiguous = false
-            for o in longOptions where o.name.hasPrefix(name) {
+            for o in longOptions where o.name.utf8.starts(with: name) {
                 if let f = found {
                     if f.hasArg != o.hasArg || f.val != o.val { ambiguous = true }
                 } else {
@@ -134,7 +136,7 @@ struct GetoptLong {
         nextchar = nil
         if nameEnd != text.endIndex {
             if option.hasArg != .none {
-                optarg = String(text[text.index(after: nameEnd)...])
+                optarg = String(decoding: text[(nameEnd + 1)...], as: UTF8.self)
             } else {
                 return Int(UInt8(ascii: "?"))
             }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Conntrack
 import ConntrackKernel
 
@@ -80,17 +83,62 @@ public final class KernelSource: FlowSource {
         return try wrap { try c.cpuStatistics() }
     }
 
-    // Expectations and events: wired when ConntrackKernel provides them.
     public func dumpExpectations(family: AddressFamily, _ body: (Expectation) throws -> Void) throws {
-        throw SourceError(errno: 95)
+        let c = try client()
+        try wrap { try c.dumpExpectations(family: family, body) }
     }
-    public func getExpectation(tuple: Tuple, family: AddressFamily) throws -> Expectation { throw SourceError(errno: 95) }
-    public func createExpectation(_ e: Expectation) throws { throw SourceError(errno: 95) }
-    public func deleteExpectation(tuple: Tuple, family: AddressFamily) throws { throw SourceError(errno: 95) }
-    public func flushExpectations(family: AddressFamily) throws { throw SourceError(errno: 95) }
-    public func expectationStatistics() throws -> [ExpectationStatistics] { throw SourceError(errno: 95) }
-    public func subscribe(expectations: Bool, groups: UInt32, bufferSize: Int?) throws -> Int? { throw SourceError(errno: 95) }
+
+    public func getExpectation(tuple: Tuple, family: AddressFamily) throws -> Expectation {
+        let c = try client()
+        return try wrap { try c.getExpectation(tuple: tuple, family: family) }
+    }
+
+    public func createExpectation(_ e: Expectation) throws {
+        let c = try client()
+        try wrap { try c.createExpectation(e) }
+    }
+
+    public func deleteExpectation(tuple: Tuple, family: AddressFamily) throws {
+        let c = try client()
+        try wrap { try c.deleteExpectation(tuple: tuple, family: family) }
+    }
+
+    public func flushExpectations(family: AddressFamily) throws {
+        let c = try client()
+        try wrap { try c.flushExpectations(family: family) }
+    }
+
+    public func expectationStatistics() throws -> [ExpectationStatistics] {
+        let c = try client()
+        return try wrap { try c.expectationStatistics() }
+    }
+
+    private var subscription: EventSubscription?
+
+    public func subscribe(expectations: Bool, groups: UInt32, bufferSize: Int?) throws -> Int? {
+        // -e NEW/UPDATES/DESTROY = bits 0/1/2; expectation groups are the same three shifted by 3.
+        let g = EventGroups(rawValue: expectations ? groups << 3 : groups)
+        let sub = try wrap { try EventSubscription(groups: g, receiveBufferSize: bufferSize) }
+        subscription = sub
+        guard bufferSize != nil else { return nil }
+        var value: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(sub.fileDescriptor, SOL_SOCKET, SO_RCVBUF, &value, &len)
+        return Int(value)
+    }
+
     public func receiveEvents(timeoutMilliseconds: Int32, _ body: (SourceEvent) throws -> Void) throws {
-        throw SourceError(errno: 95)
+        guard let sub = subscription else { throw SourceError(errno: 9) }
+        var pending: [SourceEvent] = []
+        _ = try wrap {
+            try sub.receive(timeoutMilliseconds: timeoutMilliseconds) { element in
+                switch element {
+                case .event(let e): pending.append(.flow(e))
+                case .expectation(let e): pending.append(.expectation(e))
+                case .overrun: pending.append(.overrun)
+                }
+            }
+        }
+        for p in pending { try body(p) }
     }
 }

@@ -161,6 +161,10 @@ struct Tool<S: FlowSource> {
         // A capture file that cannot be read says so itself (file, offset, what is wrong).
         if let capture = error as? CaptureReplayError { return ToolExit(status: 1, message: capture.description) }
         let e = (error as? SourceError)?.errno ?? 5
+        if e == 93 || e == 97 && command != .ctGet {
+            // socket(AF_NETLINK, NETLINK_NETFILTER) refused: no nfnetlink in this kernel.
+            return ToolExit(status: 1, message: "Can't open handler: this kernel has no netfilter netlink (connection tracking) support")
+        }
         return ToolExit(status: 1, message: "Operation failed: " + Tool.errorText(e, command))
     }
 }

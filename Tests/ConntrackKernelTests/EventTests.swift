@@ -101,4 +101,16 @@ final class EventTests: KernelTestCase {
         XCTAssertEqual(e.flow.original, f.original)
         XCTAssertEqual(e.portID, client.portID)
     }
+
+    /// The kernel reports twice what was set (`SO_RCVBUF` doubles for bookkeeping);
+    /// rmem_default, what 0 keeps, is far below the library's 8 MiB default.
+    func testReceiveBufferDefaults() throws {
+        let byDefault = try EventSubscription(groups: [.new], networkNamespace: ns.name)
+        XCTAssertEqual(try byDefault.receiveBufferSize(), 2 * EventSubscription.defaultReceiveBufferSize)
+        let kernels = try EventSubscription(groups: [.new], receiveBufferSize: 0, networkNamespace: ns.name)
+        let rmemDefault = try String(contentsOfFile: "/proc/sys/net/core/rmem_default", encoding: .utf8)
+        XCTAssertEqual(try kernels.receiveBufferSize(), Int(rmemDefault.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let asked = try EventSubscription(groups: [.new], receiveBufferSize: 1 << 20, networkNamespace: ns.name)
+        XCTAssertEqual(try asked.receiveBufferSize(), 2 << 20)
+    }
 }

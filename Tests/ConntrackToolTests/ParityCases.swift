@@ -7,7 +7,66 @@ private func r(_ s: String, line: UInt = #line) -> ParityCase { ParityCase(args:
 private func e(_ s: String, line: UInt = #line) -> ParityCase { ParityCase(args: words(s), mode: .readOnly, setup: .empty, line: line) }
 private func m(_ s: String, line: UInt = #line) -> ParityCase { ParityCase(args: words(s), mode: .modifying, line: line) }
 private func l(_ s: String, line: UInt = #line) -> ParityCase { ParityCase(args: words(s), mode: .readOnly, labels: true, line: line) }
+private let labelTable = """
+-I -p udp -s 10.97.0.1 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --label-add foo,baz
+-I -p udp -s 10.97.0.3 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --label-add bar
+-I -p udp -s 10.97.0.4 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --label-add last
+-I -p tcp -s 10.97.0.5 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --state ESTABLISHED
+-I -p udp -s 10.97.0.6 -d 10.97.0.2 --sport 1 --dport 2 -t 1000
+
+"""
+private func lr(_ s: String, line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .readOnly, setup: .custom(labelTable), labels: true, line: line)
+}
+private func lm(_ s: String, line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .modifying, setup: .custom(labelTable), labels: true, line: line)
+}
+private let loadLines = """
+# comment line
+   -I -p udp -s 10.96.0.1 -d 10.96.0.2 --sport 1 --dport 2 -t 100
+-A -p udp -s 10.96.0.1 -d 10.96.0.2 --sport 1 --dport 2 -t 100
+
+-I -p "tcp" -s 10.96.0.3 -d 10.96.0.4 --sport 3 --dport 4 -t 100 --state ESTABLISHED -u SEEN_REPLY
+-D -p udp -s 10.99.1.3
+-D -p udp -s 10.42.42.42
+
+"""
+private func rf(_ stdin: String, _ s: String = "-R -", line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .modifying, stdin: stdin, line: line)
+}
 private func a(_ args: [String], line: UInt = #line) -> ParityCase { ParityCase(args: args, mode: .readOnly, line: line) }
+
+private let accountingTable = "!sysctl -qw net.netfilter.nf_conntrack_acct=1 net.netfilter.nf_conntrack_timestamp=1\n" + standardTable
+private func ar(_ s: String, line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .readOnly, setup: .custom(accountingTable), line: line)
+}
+private func am(_ s: String, line: UInt = #line) -> ParityCase {
+    ParityCase(args: words(s), mode: .modifying, setup: .custom(accountingTable), line: line)
+}
+
+/// Accounting and timestamps on (`nf_conntrack_acct`, `nf_conntrack_timestamp` in the test netns).
+let accountingCases: [ParityCase] = [
+    ar("-L"), ar("-L -o extended"), ar("-L -o ktimestamp"), ar("-L -o xml"), ar("-L -o xml,ktimestamp"),
+    ar("-L -o save"), ar("-L -o id,ktimestamp,extended"), ar("-L -z"), ar("-L -z -o xml"), ar("-L -f ipv6 -o ktimestamp"),
+    ar("-G -p tcp -s 10.99.1.2 -d 10.99.2.2 --sport 40001 --dport 80 -o ktimestamp"),
+    am("-D -p udp -o ktimestamp"), am("-D -p tcp -o xml"), am("-U -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 40001 -m 4 -o ktimestamp"),
+]
+
+/// Labels (private /etc with a test connlabel.conf) and `-R` load files.
+let labelAndLoadCases: [ParityCase] = [
+    lr("-L -o labels"), lr("-L -l foo"), lr("-L -l foo,baz"), lr("-L -l foo -l bar"), lr("-L -l baz -o labels"),
+    lr("-L -l nosuch"), lr("-L -o labels,xml"), lr("-L -o xml,labels"), lr("-L -o labels,save"), lr("-L -l foo -o save"),
+    lr("-L -l last -o extended,labels"), lr("-L -l foo,"), lr("-L --label-add foo"), lr("-L -o labels -p tcp"),
+    lm("-U -p udp -s 10.97.0.1 --label-del foo"), lm("-U -p udp -s 10.97.0.3 --label-add foo"),
+    lm("-U -p udp -s 10.97.0.1 --label-del"), lm("-U -p udp -s 10.97.0.6 --label-add baz"), lm("-D -l bar"),
+    lm("-D -l foo -o labels"), lm("-U -s 10.97.0.4 -p udp --label-add foo --label-del bar"),
+    lm("-I -p udp -s 10.97.1.1 -d 10.97.0.2 --sport 1 --dport 2 -t 1000 --label-add bar,baz"),
+    lm("-U -p tcp -s 10.97.0.5 -l nosuch --label-add foo"),
+    rf(loadLines), rf(loadLines, "--load-file -"), rf("-L\n"), rf("-I -p tcp\n"), rf("-D -p udp\n-G -p tcp\n"),
+    rf("-F\n"), rf("-I -p udp -s 10.99.1.3 -d 10.99.2.2 --sport 5000 --dport 53 -t 5\n"), rf("-C expect\n"),
+    rf("-D -p tcp -o save\n-D -p udp -o xml\n"), rf("-I -p udp -s \"10.0.0.1\" -d 10.0.0.2 --sport 1 --dport 2 -t 5\n"),
+    rf("\n\n"), rf("-E\n"), rf("-S\n"), rf("-V\n"), rf("-h\n"), rf("-U -p tcp -m 4 --sport 40001 -s 10.99.1.2 -d 10.99.2.2\n"),
+]
 
 /// Parse errors, usage, version: no kernel state involved (still run in a namespace).
 let parseCases: [ParityCase] = [
@@ -84,6 +143,17 @@ let readCases: [ParityCase] = [
     r("-L -o save -p icmp"), r("-L -o save -p sctp"), r("-L -o save -p gre"), r("-L -o save -f ipv6"),
     r("-L -o xml -p sctp"), r("-L -o xml -p gre"), r("-L -o xml -f ipv6"), r("-L -o extended -p esp"),
     r("-L -o extended,xml -p icmp"), r("-L -e ALL -o xml"), r("-L -o xml,timestamp"),
+    r("-G expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 1 --dport 2 --reply-port-src 0 --reply-port-dst 0"),
+    r("-D expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 1 --dport 2 --reply-port-src 0 --reply-port-dst 0"),
+    r("-D expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 1 --dport 2"),
+    r("-I expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 40001 --dport 80 --tuple-src 10.99.1.2 --tuple-dst 10.99.2.2 --mask-src 255.255.255.255 --mask-dst 255.255.255.255 --mask-port-src 0 --mask-port-dst 65535 --tuple-port-src 0 --tuple-port-dst 5000 -t 100"),
+    r("-I expect -s 10.50.0.1 -d 10.50.0.2 -p udp --sport 1 --dport 2 --tuple-src 10.50.0.1 --tuple-dst 10.50.0.2 --mask-src 255.255.255.255 --mask-dst 255.255.255.255 --mask-port-src 0 --mask-port-dst 65535 --tuple-port-src 0 --tuple-port-dst 5000 -t 100"),
+    r("-I expect -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 40001 --dport 80 --tuple-src 10.99.1.2/32 --tuple-dst 10.99.2.2 -t 100"),
+    r("-L -s 10.99.1.2 -d 10.99.2.0/24 -p tcp -o id"), r("-L -s fd99:1::2/128"), r("-L -q 10.99.1.9 -n"),
+    r("-L --orig-src 10.99.1.2 --orig-dst 10.99.2.3"), r("-L -p tcp --orig-port-src 40001 --reply-port-dst 40001"),
+    r("-L -z -o xml"), r("-L -o id -m 1/0x1"), r("-L -u ASSURED -u SEEN_REPLY"), r("-L -u !SEEN_REPLY"),
+    r("-L -u UNREPLIED -p udp"), r("-L -m 2 -u SEEN_REPLY"), r("-L -u SEEN_REPLY -m 2"), r("-L -i 5 -G"),
+    r("-L -p udp -w 6 -o extended"), r("-L -p gre --dstkey 2 --reply-key-src 2"), r("-L -p icmp --icmp-code 0 --icmp-type 8 --icmp-id 78"),
 ]
 
 /// Commands that change the table: each tool works on its own copy.
@@ -112,4 +182,12 @@ let modifyCases: [ParityCase] = [
     m("-U -f ipv6 -s fd99:1::3 -m 9"), m("-U -p tcp -s 10.99.1.2 -d 10.99.2.2 -m 3 -o xml"),
     m("-U -p tcp -s 10.99.1.2 -d 10.99.2.2 -m 3 -o save"),
     m("-F"), m("-F conntrack"), m("-F expect"), m("--flush"),
+    m("-D -u UNREPLIED -p udp"), m("-D -u !ASSURED -p tcp"), m("-D --dst-nat -p tcp"), m("-D -j"),
+    m("-D -p tcp --state TIME_WAIT -o save"), m("-D -c 0"), m("-D -f ipv4 -m 2 -o id"),
+    m("-U -s 10.99.1.4 -d 10.99.2.4 -p udp -u ASSURED"), m("-U -s 10.99.1.4 -d 10.99.2.4 -p udp -u EXPECTED"),
+    m("-U -s 10.99.1.2 -d 10.99.2.2 -p tcp --sport 40001 -m 1"), m("-U -s 10.99.1.2 -d 10.99.2.2 -p tcp -i 5 -m 3"),
+    m("-A -p udp -s 10.99.1.4 -d 10.99.2.4 --sport 5001 --dport 53 -t 5"),
+    m("-I -p udp -s 10.0.0.1 -d 10.0.0.2 --sport 1 --dport 2 -t 50 -n 10.0.0.9"),
+    m("-I -p udp -s 10.0.0.1 -d 10.0.0.2 --sport 1 --dport 2 -t 50 -g 10.0.0.9:99"),
+    m("-I -p dccp -s 10.0.0.1 -d 10.0.0.2 --sport 1 --dport 2 --state OPEN --role client -t 50"),
 ]

@@ -110,10 +110,11 @@ func mask(_ s: String) -> String {
         (#"\[start=[^\]]*\]"#, "[start=S]"),
         (#"\[stop=[^\]]*\]"#, "[stop=S]"),
         (#"<start>\d+</start>"#, "<start>S</start>"),
+        (#"<stop>\d+</stop>"#, "<stop>S</stop>"),
         (#"<when>.*?</when>"#, "<when>W</when>"),
         (#"^\d+ proto="#, "T proto="),
         (#"( \[UPDATE\]| \[NEW\]|\[DESTROY\]) \d+ proto="#, "$1 T proto="),
-        (#"progname=\S+"#, "progname=X"),
+        (#" progname=\S+"#, ""),
         (#"Usage: \S+ "#, "Usage: PROG "),
     ]
     for (pattern, template) in rules {
@@ -177,14 +178,32 @@ final class ParityRunner {
     var failures: [String] = []
     var ran = 0
 
-    func fill(_ ns: Namespace, _ setup: ParityCase.Setup) {
+    func fill(_ ns: Namespace, _ setup: ParityCase.Setup, labels: Bool = false) {
+        if labels {
+            // Entries get the connlabel extension only once a rule in the netns uses `ct label`.
+            _ = ns.run(["nft", "add", "table", "ip", "t"])
+            _ = ns.run(["nft", "add chain ip t c { type filter hook prerouting priority 0; }"])
+            _ = ns.run(["nft", "add", "rule", "ip", "t", "c", "ct", "label", "set", "1"])
+        }
         let lines: String
         switch setup {
         case .empty: return
         case .standard: lines = standardTable
         case .custom(let l): lines = l
         }
-        let r = ns.run([Tools.real, "-R", "-"], stdin: lines)
+        if labels {
+            // conntrack-tools crashes on --label-add lines in -R files: one process per line.
+            for l in lines.split(separator: "\n") {
+                let r = ns.run([Tools.real] + l.split(separator: " ").map(String.init), labels: true)
+                if r.status != 0 { failures.append("fill failed: \(r)") }
+            }
+            return
+        }
+        // Lines starting with "!" are shell commands run in the namespace first (sysctls).
+        for l in lines.split(separator: "\n") where l.hasPrefix("!") {
+            _ = ns.run(["sh", "-c", String(l.dropFirst())])
+        }
+        let r = ns.run([Tools.real, "-R", "-"], stdin: lines.split(separator: "\n").filter { !$0.hasPrefix("!") }.joined(separator: "\n") + "\n")
         if r.status != 0 { failures.append("fill failed: \(r)") }
     }
 
@@ -195,19 +214,20 @@ final class ParityRunner {
         case .readOnly:
             let ns = Namespace()
             defer { ns.remove() }
-            fill(ns, c.setup)
+            fill(ns, c.setup, labels: c.labels)
             let real = ns.run([Tools.real] + c.args, stdin: c.stdin, labels: c.labels)
             let ours = ns.run([Tools.ours] + c.args, stdin: c.stdin, labels: c.labels)
             compare(label, real, ours, c, sorted: false)
         case .modifying:
             let a = Namespace(), b = Namespace()
             defer { a.remove(); b.remove() }
-            fill(a, c.setup); fill(b, c.setup)
+            fill(a, c.setup, labels: c.labels); fill(b, c.setup, labels: c.labels)
             let real = a.run([Tools.real] + c.args, stdin: c.stdin, labels: c.labels)
             let ours = b.run([Tools.ours] + c.args, stdin: c.stdin, labels: c.labels)
             compare(label, real, ours, c, sorted: true)
             if c.intended == nil {
-                let ta = a.run([Tools.real, "-L", "-o", "extended"]), tb = b.run([Tools.real, "-L", "-o", "extended"])
+                let ta = a.run([Tools.real, "-L", "-o", "extended"] + (c.labels ? ["-o", "labels"] : []), labels: c.labels)
+                let tb = b.run([Tools.real, "-L", "-o", "extended"] + (c.labels ? ["-o", "labels"] : []), labels: c.labels)
                 let la = sortedLines(mask(ta.stdout)), lb = sortedLines(mask(tb.stdout))
                 if la != lb { failures.append("\(label): tables differ afterwards\nreal:\n\(la)\nours:\n\(lb)") }
             }

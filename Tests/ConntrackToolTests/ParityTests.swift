@@ -16,5 +16,8 @@ final class ParityTests: XCTestCase {
     func testParseErrorsUsageAndVersion() throws { try runCases(parseCases) }
     func testReadCommands() throws { try runCases(readCases) }
     func testModifyingCommands() throws { try runCases(modifyCases) }
+    func testExpectations() throws { try runCases(expectationCases) }
+    func testAccountingAndTimestamps() throws { try runCases(accountingCases) }
+    func testLabelsAndLoadFiles() throws { try runCases(labelAndLoadCases) }
     func testIntendedDifferences() throws { try runCases(intendedCases) }
 }

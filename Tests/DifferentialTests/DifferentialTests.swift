@@ -64,22 +64,24 @@ final class DifferentialTests: XCTestCase {
         if ProcessInfo.processInfo.environment["DIFF_VERBOSE"] != nil {
             for e in obs.table { print("   table: \(e.line)") }
         }
-        compareWithEngine("real_traffic", knobs: [], obs, concurrent: true)
+        compareWithEngine("real_traffic", knobs: [], obs, realTraffic: true)
     }
 
     /// Feeds the packets R received to the engine and compares table and events;
     /// scenarios listed in `KnownDivergences` must still differ.
-    func compareWithEngine(_ name: String, knobs: [KnobSetting], _ obs: KernelObservation, concurrent: Bool = false,
+    /// `realTraffic`: packets from real stacks (checksums not re-verified by R, both
+    /// directions processed concurrently: see `runEngine` and `Comparison.events`).
+    func compareWithEngine(_ name: String, knobs: [KnobSetting], _ obs: KernelObservation, realTraffic: Bool = false,
                            file: StaticString = #filePath, line: UInt = #line) {
         let engine: EngineObservation
         do {
-            engine = try runEngine(knobs: knobs, packets: obs.packets, listedAt: obs.listedAt)
+            engine = try runEngine(knobs: knobs, packets: obs.packets, listedAt: obs.listedAt, checksumsVerified: realTraffic)
         } catch {
             XCTFail("[\(name)] engine run failed: \(error)", file: file, line: line)
             return
         }
         var diffs = Comparison.tables(kernel: obs.table, engine: engine.flows)
-            + Comparison.events(kernel: obs.events, engine: engine.events, concurrent: concurrent)
+            + Comparison.events(kernel: obs.events, engine: engine.events, concurrent: realTraffic)
             + Comparison.counts(kernelStates: obs.states, kernelStatistics: obs.statistics, engine: engine)
         if !diffs.isEmpty {
             // The engine's verdict per packet (`#n state(reason)`), invalid ones only for long runs.
@@ -104,6 +106,23 @@ final class DifferentialTests: XCTestCase {
     }
 
     nonisolated(unsafe) static var results: [(String, Bool)] = []
+
+    /// The live comparison can fail: the kernel runs a scenario with `tcp_loose=0`, the
+    /// engine replays it with the default `tcp_loose=1` and must be reported different.
+    func testDivergenceIsDetected() throws {
+        let topo = try topologyOrSkip()
+        guard let s = TCPScenarios.all.first(where: { $0.name == "tcp.pickup_strict" }) else {
+            return XCTFail("scenario tcp.pickup_strict is gone")
+        }
+        let obs = try topo.observe(s)
+        XCTAssertEqual(obs.table.count, 0, "the kernel with tcp_loose=0 must not pick the connection up")
+        let engine = try runEngine(knobs: [], packets: obs.packets, listedAt: obs.listedAt)
+        let diffs = Comparison.tables(kernel: obs.table, engine: engine.flows)
+            + Comparison.events(kernel: obs.events, engine: engine.events)
+            + Comparison.counts(kernelStates: obs.states, kernelStatistics: obs.statistics, engine: engine)
+        XCTAssertTrue(diffs.contains { $0.hasPrefix("extra in engine") }, "\(diffs)")
+        XCTAssertTrue(diffs.contains { $0.hasPrefix("ct state counts") }, "\(diffs)")
+    }
 
     /// The shipped sample capture is readable and holds the traffic it claims.
     func testShippedSample() throws {

@@ -112,7 +112,7 @@ enum FuzzHarness {
     /// fuzz-capture: a whole capture file. Returns (packets read, error if any).
     static func capture(_ input: [UInt8]) -> (packets: Int, error: CaptureError?) {
         let path = NSTemporaryDirectory() + "harden-capture-\(getpid()).bin"
-        FileManager.default.createFile(atPath: path, contents: Data(input))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(input))
         defer { unlink(path) }
         let fd = open(path, O_RDONLY)
         precondition(fd >= 0)

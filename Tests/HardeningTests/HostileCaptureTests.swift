@@ -53,7 +53,7 @@ final class HostileCaptureTests: XCTestCase {
     /// Runs `conntrack -L --pcap FILE` in-process on `bytes`.
     static func list(_ bytes: [UInt8]) -> (status: Int32, stdout: String, stderr: String) {
         let path = NSTemporaryDirectory() + "harden-damaged-\(getpid()).pcap"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         defer { unlink(path) }
         var out: [UInt8] = []
         var err = ""
@@ -176,7 +176,7 @@ final class HostileCaptureTests: XCTestCase {
         }
         ng.replaceSubrange(o + 4..<o + 8, with: withUnsafeBytes(of: UInt32(0xffff_fffc).littleEndian, Array.init))
         let path = NSTemporaryDirectory() + "harden-lying-\(getpid()).pcapng"
-        FileManager.default.createFile(atPath: path, contents: Data(ng))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(ng))
         defer { unlink(path) }
         let r = try ConntrackTestSupport.run(["/usr/bin/time", "-f", "maxrss_kb=%M", Paths.ourConntrack, "-L", "--pcap", path])
         let kb = r.stderr.split(separator: "\n").compactMap { $0.hasPrefix("maxrss_kb=") ? Int($0.dropFirst(10)) : nil }.last

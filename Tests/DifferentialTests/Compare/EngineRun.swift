@@ -36,7 +36,12 @@ func routerMetadata(for ip: [UInt8]) -> PacketMetadata {
 
 /// Feeds `packets` (with their capture timestamps) to a fresh engine configured like the
 /// router (accounting on, the scenario's knobs), then lists it at `listedAt`.
-func runEngine(knobs: [KnobSetting], packets: [ReceivedPacket], listedAt: UInt64) throws -> EngineObservation {
+///
+/// `checksumsVerified`: real traffic leaves the end hosts' stacks with checksums the
+/// router's kernel does not re-verify (offloaded ones stay CHECKSUM_PARTIAL), so the
+/// engine is told so too; crafted frames arrive unverified and are checked by both.
+func runEngine(knobs: [KnobSetting], packets: [ReceivedPacket], listedAt: UInt64,
+               checksumsVerified: Bool = false) throws -> EngineObservation {
     var config = TrackerConfiguration()
     config.accounting = true   // nf_conntrack_acct=1 in R
     let tracker = Tracker(configuration: config, seed: 0x5eed)
@@ -44,7 +49,9 @@ func runEngine(knobs: [KnobSetting], packets: [ReceivedPacket], listedAt: UInt64
     var events: [Event] = []
     var verdicts: [Verdict] = []
     for p in packets {
-        let v = p.ip.withUnsafeBytes { tracker.process($0, now: p.time, metadata: routerMetadata(for: p.ip)) }
+        var metadata = routerMetadata(for: p.ip)
+        metadata.checksumVerified = checksumsVerified
+        let v = p.ip.withUnsafeBytes { tracker.process($0, now: p.time, metadata: metadata) }
         verdicts.append(v)
         tracker.drainEvents { events.append($0) }
     }

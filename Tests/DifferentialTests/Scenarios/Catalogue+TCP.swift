@@ -12,6 +12,20 @@ enum TCPScenarios {
          c.r(.finAck, 5001, ack: 1002), c.o(.ack, 1002, ack: 5002)]
     }
 
+    /// 12 data segments each way with acks and window changes, then a close.
+    static func bulk(_ c: TCPTalk) -> [Step] {
+        var steps = c.handshake
+        var a: UInt32 = 1001, b: UInt32 = 5001
+        for i in 0..<12 {
+            steps.append(c.o(.pshAck, a, ack: b, win: UInt16(64240 - i * 1000), data: 1000))
+            a += 1000
+            steps.append(c.r(.pshAck, b, ack: a, win: UInt16(60000 + i * 100), data: 700))
+            b += 700
+            if i % 3 == 2 { steps.append(c.o(.ack, a, ack: b, win: 64240)) }
+        }
+        return steps + [c.o(.finAck, a, ack: b), c.r(.finAck, b, ack: a + 1), c.o(.ack, a + 1, ack: b + 1)]
+    }
+
     static let all: [Scenario] = [
         // 4.8 reference sequences
         Scenario("tcp.syn_only", expect: ["tcp SYN_SENT unreplied"], [c.o(.syn, 1000, options: [.mss(1460)])]),
@@ -73,6 +87,21 @@ enum TCPScenarios {
         Scenario("tcp.pickup_far_ahead_liberal", expect: ["tcp ESTABLISHED assured"],
                  [c.o(.ack, 1001, ack: 5001), c.r(.ack, 5001, ack: 1001),
                   c.o(.pshAck, 1001 &+ 3_000_000, ack: 5001, data: 10), c.r(.ack, 5001, ack: 1011 &+ 3_000_000)]),
+
+        // Longer exchanges and segment shapes
+        Scenario("tcp.bulk_exchange_and_close", expect: ["tcp TIME_WAIT assured"], bulk(c)),
+        Scenario("tcp.bulk_exchange_and_close_v6", expect: ["tcp TIME_WAIT assured"], bulk(c6)),
+        Scenario("tcp.fin_with_data", expect: ["tcp CLOSE_WAIT assured"],
+                 c.handshake + [c.o(.finAck, 1001, ack: 5001, data: 50), c.r(.ack, 5001, ack: 1052)]),
+        Scenario("tcp.keepalive_probe", expect: ["tcp ESTABLISHED assured"],
+                 c.handshake + [c.o(.ack, 1000, ack: 5001), c.r(.ack, 5001, ack: 1001)]),
+        Scenario("tcp.out_of_order_segments", expect: ["tcp ESTABLISHED assured"],
+                 c.handshake + [c.o(.pshAck, 1501, ack: 5001, data: 500), c.o(.pshAck, 1001, ack: 5001, data: 500),
+                                c.r(.ack, 5001, ack: 2001)]),
+        Scenario("tcp.partial_retransmission", expect: ["tcp ESTABLISHED assured"],
+                 c.handshake + [c.o(.pshAck, 1001, ack: 5001, data: 1000), c.r(.ack, 5001, ack: 1501),
+                                c.o(.pshAck, 1501, ack: 5001, data: 500), c.r(.ack, 5001, ack: 2001)]),
+        Scenario("tcp.rst_ack_from_responder", expect: ["tcp CLOSE assured"], c.handshake + [c.r(.rstAck, 5001, ack: 1001)]),
 
         // Window tracking
         Scenario("tcp.window_seq_over_upper_bound", expect: ["tcp ESTABLISHED assured"],

@@ -10,7 +10,6 @@ struct SocketError: Error, CustomStringConvertible {
 }
 
 private let ethPAll: UInt16 = 0x0003
-private let soTimestampNS: Int32 = 35          // SO_TIMESTAMPNS_OLD (64-bit time_t on x86_64/arm64)
 private let packetOutgoing: UInt8 = 4          // PACKET_OUTGOING
 
 /// A raw Ethernet socket bound to one interface of one namespace, used to inject
@@ -61,80 +60,81 @@ struct CapturedFrame {
 }
 
 /// Captures every frame that arrives at (not leaves) any interface of a namespace,
-/// with kernel timestamps: an `AF_PACKET` socket for `ETH_P_ALL` with `SO_TIMESTAMPNS`.
+/// with kernel timestamps: an `AF_PACKET` socket for `ETH_P_ALL` with a `TPACKET_V2`
+/// receive ring.
+///
+/// The ring matters: the kernel copies each frame into it when the frame passes the
+/// tap. A plain `recv` would copy later from a clone that shares its data with the
+/// router's skb, and IPv6 forwarding rewrites reassembled fragments in place (new
+/// fragment id, decremented hop limit): a late copy shows the router's output, not
+/// what it received.
 final class FrameCapture {
     private let fd: Int32
+    private let ring: UnsafeMutableRawPointer
+    private let frameSize = 4096
+    private let frameCount = 1024
+    private var next = 0
+
+    // <linux/if_packet.h>
+    private static let solPacket: Int32 = 263
+    private static let packetRxRing: Int32 = 5
+    private static let packetVersion: Int32 = 10
+    private static let tpacketV2: Int32 = 1
+    private static let tpStatusUser: UInt32 = 1
+    /// `TPACKET_ALIGN(sizeof(struct tpacket2_hdr))`: where `struct sockaddr_ll` starts.
+    private static let sllOffset = 32
 
     init(namespace: Namespace) throws {
         fd = try namespace.perform {
-            let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue), Int32(ethPAll.bigEndian))
+            let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue), Int32(ethPAll.bigEndian))
             guard fd >= 0 else { throw SocketError("socket(AF_PACKET, ETH_P_ALL)") }
             return fd
         }
-        var on: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, soTimestampNS, &on, socklen_t(MemoryLayout<Int32>.size))
-        var size: Int32 = 8 << 20
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size))
+        var version = FrameCapture.tpacketV2
+        guard setsockopt(fd, FrameCapture.solPacket, FrameCapture.packetVersion, &version, 4) == 0 else {
+            close(fd); throw SocketError("setsockopt(PACKET_VERSION)")
+        }
+        // struct tpacket_req { block_size, block_nr, frame_size, frame_nr }
+        let blockSize = frameSize * 16
+        var req: [UInt32] = [UInt32(blockSize), UInt32(frameCount / 16), UInt32(frameSize), UInt32(frameCount)]
+        guard setsockopt(fd, FrameCapture.solPacket, FrameCapture.packetRxRing, &req, 16) == 0 else {
+            close(fd); throw SocketError("setsockopt(PACKET_RX_RING)")
+        }
+        guard let m = mmap(nil, frameSize * frameCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
+              m != MAP_FAILED else {
+            close(fd); throw SocketError("mmap(PACKET_RX_RING)")
+        }
+        ring = m
     }
 
-    deinit { close(fd) }
+    deinit {
+        munmap(ring, frameSize * frameCount)
+        close(fd)
+    }
 
-    /// Returns every frame queued so far (non-blocking), oldest first.
+    /// Returns every frame captured so far, oldest first, and hands the ring slots back.
+    /// (The ring holds 1024 frames: drain at least that often.)
     func drain() throws -> [CapturedFrame] {
         var frames: [CapturedFrame] = []
-        var buffer = [UInt8](repeating: 0, count: 65_600)
-        var control = [UInt8](repeating: 0, count: 256)
         while true {
-            var sll = [UInt8](repeating: 0, count: 20)   // struct sockaddr_ll
-            var got = 0
-            var ts: UInt64 = 0
-            buffer.withUnsafeMutableBytes { buf in
-                control.withUnsafeMutableBytes { ctl in
-                    sll.withUnsafeMutableBytes { sllp in
-                        var iov = iovec(iov_base: buf.baseAddress, iov_len: buf.count)
-                        withUnsafeMutablePointer(to: &iov) { iovp in
-                            var msg = msghdr()
-                            msg.msg_name = sllp.baseAddress
-                            msg.msg_namelen = 20
-                            msg.msg_iov = iovp
-                            msg.msg_iovlen = 1
-                            msg.msg_control = ctl.baseAddress
-                            msg.msg_controllen = ctl.count
-                            got = recvmsg(fd, &msg, 0)
-                            if got > 0 { ts = Self.timestamp(ctl, length: Int(msg.msg_controllen)) }
-                        }
-                    }
-                }
+            let slot = ring + next * frameSize
+            // struct tpacket2_hdr: u32 status, len, snaplen; u16 mac, net; u32 sec, nsec; ...
+            let status = slot.load(as: UInt32.self)
+            guard status & FrameCapture.tpStatusUser != 0 else { break }
+            let snaplen = Int(slot.load(fromByteOffset: 8, as: UInt32.self))
+            let mac = Int(slot.load(fromByteOffset: 12, as: UInt16.self))
+            let sec = UInt64(slot.load(fromByteOffset: 16, as: UInt32.self))
+            let nsec = UInt64(slot.load(fromByteOffset: 20, as: UInt32.self))
+            let ifindex = slot.load(fromByteOffset: FrameCapture.sllOffset + 4, as: Int32.self)
+            let pkttype = slot.load(fromByteOffset: FrameCapture.sllOffset + 10, as: UInt8.self)
+            if pkttype != packetOutgoing {
+                let bytes = Array(UnsafeRawBufferPointer(start: slot + mac, count: snaplen))
+                frames.append(CapturedFrame(time: sec * 1_000_000_000 + nsec, ifindex: ifindex, frame: bytes))
             }
-            if got < 0 {
-                if errno == EAGAIN || errno == EWOULDBLOCK { break }
-                if errno == EINTR { continue }
-                throw SocketError("recvmsg(AF_PACKET)")
-            }
-            if sll[10] == packetOutgoing { continue }   // sll_pkttype
-            let ifindex = sll.withUnsafeBytes { $0.load(fromByteOffset: 4, as: Int32.self) }
-            frames.append(CapturedFrame(time: ts, ifindex: ifindex, frame: Array(buffer[0..<got])))
+            slot.storeBytes(of: 0, as: UInt32.self)   // TP_STATUS_KERNEL: the slot is free again
+            next = (next + 1) % frameCount
         }
         return frames
-    }
-
-    /// Walks the control messages (`struct cmsghdr`: size_t len, int level, int type,
-    /// data 8-aligned) for `SCM_TIMESTAMPNS`.
-    private static func timestamp(_ ctl: UnsafeMutableRawBufferPointer, length: Int) -> UInt64 {
-        var off = 0
-        while off + 16 <= length {
-            let len = ctl.load(fromByteOffset: off, as: Int.self)
-            let level = ctl.load(fromByteOffset: off + 8, as: Int32.self)
-            let type = ctl.load(fromByteOffset: off + 12, as: Int32.self)
-            if level == SOL_SOCKET && type == soTimestampNS && len >= 32 {
-                let sec = ctl.load(fromByteOffset: off + 16, as: Int.self)
-                let nsec = ctl.load(fromByteOffset: off + 24, as: Int.self)
-                return UInt64(sec) * 1_000_000_000 + UInt64(nsec)
-            }
-            guard len >= 16 else { break }
-            off += (len + 7) & ~7
-        }
-        return 0
     }
 }
 
