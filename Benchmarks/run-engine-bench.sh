@@ -6,5 +6,6 @@ flock /tmp/ct-build.lock swift build -c release --product engine-bench >/dev/nul
 bin=.build/release/engine-bench
 for n in 1000 100000 1000000 10000000; do
     taskset -c 1 "$bin" established "$n" 10000000
+    taskset -c 1 "$bin" established-batch "$n" 10000000
 done
 taskset -c 1 "$bin" lifecycle 1000000

@@ -10,6 +10,7 @@ import Glibc
 //   engine-bench established N [PACKETS]   in-window TCP ACKs to N established flows chosen
 //                                           uniformly at random; ns/packet, allocations/packet,
 //                                           heap bytes per tracked connection
+//   engine-bench established-batch N [PACKETS]   the same through `processBatch`, 64 packets a call
 //   engine-bench lifecycle CONNECTIONS     full lifecycles (3-way handshake, data, 4-way close)
 //
 // Packets carry `checksumVerified` (as a NIC with checksum offload reports them) unless
@@ -65,7 +66,7 @@ func makeTracker(capacity: Int) -> Tracker {
     return Tracker(configuration: config, seed: 0x5eed)
 }
 
-func runEstablished(flows n: Int, packets m: Int) {
+func runEstablished(flows n: Int, packets m: Int, batch: Int = 0) {
     let metadata = makeMetadata()
     let heapBefore = mc_heap_in_use()
     let tracker = makeTracker(capacity: n + n / 4)
@@ -101,17 +102,40 @@ func runEstablished(flows n: Int, packets m: Int) {
         }
     }
     var established = 0
+    // For the batch entry point: the packet descriptors and times, built before timing.
+    let descriptors = UnsafeMutableBufferPointer<UnsafeRawBufferPointer>.allocate(capacity: batch > 0 ? m : 0)
+    let times = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: batch > 0 ? m : 0)
+    let verdicts = UnsafeMutableBufferPointer<Verdict>.allocate(capacity: max(batch, 1))
+    defer { descriptors.deallocate(); times.deallocate(); verdicts.deallocate() }
+    if batch > 0 {
+        for k in 0..<m {
+            descriptors[k] = UnsafeRawBufferPointer(start: pool + k * 40, count: 40)
+            times[k] = t &+ UInt64(k)
+        }
+    }
     let allocBefore = mc_allocations()
     let start = nowNanos()
-    for k in 0..<m {
-        let v = tracker.process(UnsafeRawBufferPointer(start: pool + k * 40, count: 40), now: t, metadata: metadata)
-        if v.state == .established { established &+= 1 }
-        t &+= 1
+    if batch > 0 {
+        var k = 0
+        while k < m {
+            let e = min(m, k + batch)
+            tracker.processBatch(UnsafeBufferPointer(rebasing: descriptors[k..<e]),
+                                 now: UnsafeBufferPointer(rebasing: times[k..<e]), metadata: metadata,
+                                 verdicts: verdicts)
+            for i in 0..<(e - k) where verdicts[i].state == .established { established &+= 1 }
+            k = e
+        }
+    } else {
+        for k in 0..<m {
+            let v = tracker.process(UnsafeRawBufferPointer(start: pool + k * 40, count: 40), now: t, metadata: metadata)
+            if v.state == .established { established &+= 1 }
+            t &+= 1
+        }
     }
     let elapsed = nowNanos() - start
     let allocs = mc_allocations() - allocBefore
     let perConn = Double(heapAfter - heapBefore) / Double(n)
-    print("established N=\(n): \(fmt(Double(elapsed) / Double(m))) ns/packet, "
+    print("established\(batch > 0 ? " (batches of \(batch))" : "") N=\(n): \(fmt(Double(elapsed) / Double(m))) ns/packet, "
           + "\(fmt(Double(allocs) / Double(m), 3)) allocations/packet, "
           + "\(fmt(perConn)) heap bytes/connection, \(established)/\(m) established, table \(tracker.count)")
 }
@@ -171,9 +195,13 @@ case "established":
     let n = args.count > 2 ? Int(args[2]) ?? 1000 : 1000
     let m = args.count > 3 ? Int(args[3]) ?? 10_000_000 : 10_000_000
     runEstablished(flows: n, packets: m)
+case "established-batch":
+    let n = args.count > 2 ? Int(args[2]) ?? 1000 : 1000
+    let m = args.count > 3 ? Int(args[3]) ?? 10_000_000 : 10_000_000
+    runEstablished(flows: n, packets: m, batch: 64)
 case "lifecycle":
     runLifecycle(connections: args.count > 2 ? Int(args[2]) ?? 1_000_000 : 1_000_000)
 default:
-    print("usage: engine-bench established N [PACKETS] | lifecycle CONNECTIONS")
+    print("usage: engine-bench established N [PACKETS] | established-batch N [PACKETS] | lifecycle CONNECTIONS")
     exit(2)
 }
