@@ -121,6 +121,15 @@ public final class KernelSource: FlowSource {
         let sub = try wrap { try EventSubscription(groups: g, receiveBufferSize: bufferSize) }
         subscription = sub
         guard bufferSize != nil else { return nil }
+        if bufferSize == 0 {
+            // `-b 0` (also `-b x`: atol gives 0): conntrack-tools asks for 0 bytes and the
+            // kernel applies its minimum; the library reads 0 as "leave the default".
+            var zero: Int32 = 0
+            let size = socklen_t(MemoryLayout<Int32>.size)
+            if setsockopt(sub.fileDescriptor, SOL_SOCKET, SO_RCVBUFFORCE, &zero, size) != 0 {
+                _ = setsockopt(sub.fileDescriptor, SOL_SOCKET, SO_RCVBUF, &zero, size)
+            }
+        }
         var value: Int32 = 0
         var len = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(sub.fileDescriptor, SOL_SOCKET, SO_RCVBUF, &value, &len)

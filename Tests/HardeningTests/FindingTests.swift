@@ -2,25 +2,17 @@ import ConntrackTestSupport
 import Foundation
 import XCTest
 
-/// Replays of the crashing inputs the fuzzers found (RELIABILITY.md, "Findings"). Each
-/// crashes the process on the current code, so they run only with HARDEN_KNOWN_FAILURES=1;
-/// the fix for each is described next to it.
+/// Replays of the crashing inputs the fuzzers found (RELIABILITY.md, "Findings"). Both are
+/// fixed; these keep them fixed (a regression traps the test process).
 final class FindingTests: XCTestCase {
-    func requireKnownFailuresEnabled(_ id: String) throws {
-        guard ProcessInfo.processInfo.environment["HARDEN_KNOWN_FAILURES"] == "1" else {
-            throw XCTSkip("finding \(id) still crashes; set HARDEN_KNOWN_FAILURES=1 to run it")
-        }
-    }
-
     func input(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: Paths.inputs.appendingPathComponent(name)))
     }
 
     /// F1 (fuzz-netlink): an NLMSG_ERROR whose error field is INT32_MIN traps in
     /// `NetlinkMessage.errorNumber` (`-payload.loadUnaligned(as: Int32.self)` overflows).
-    /// Fix: `0 &- value` (or return EBADMSG for INT32_MIN).
+    /// Fixed: `0 &- value`.
     func testF1NetlinkErrorNumberInt32Min() throws {
-        try requireKnownFailuresEnabled("F1")
         let bytes = try input("netlink-error-int32-min.bin")
         _ = FuzzHarness.netlink(bytes, checkErrorNumber: true)
     }
@@ -31,14 +23,12 @@ final class FindingTests: XCTestCase {
     /// `word.dropFirst(1)` is empty. conntrack-tools exits 2 with "unknown option".
     /// Fix: walk option words by UTF-8 bytes (`word.utf8.dropFirst(1)`, likewise for "--").
     func testF2CombiningMarkOptionInProcess() throws {
-        try requireKnownFailuresEnabled("F2")
         let r = FuzzHarness.cli(try input("cli-getopt-combining-mark.bin"))
         XCTAssertEqual(r.status, 2, r.stderr)
     }
 
     /// F2 through the real binaries: same exit status as conntrack-tools.
     func testF2CombiningMarkOptionMatchesConntrackTools() throws {
-        try requireKnownFailuresEnabled("F2")
         try requireBothTools()
         let ns = try NetworkNamespace(prefix: "ctk-harden")
         defer { ns.remove() }

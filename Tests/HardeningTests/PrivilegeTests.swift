@@ -15,11 +15,9 @@ final class PrivilegeTests: XCTestCase {
         "-E", "-E expect",
     ]
 
-    /// Known differences (RELIABILITY.md, H5): our expectation commands are not implemented
-    /// against the kernel yet (they fail with EOPNOTSUPP even as root), so without privileges
-    /// they report "Operation not supported" instead of conntrack-tools' EPERM text. Still
-    /// refused and still nothing changed; once they match, remove them from this list.
-    static let knownDifferent: Set<String> = ["-L expect", "-F expect"]
+    /// Commands whose message is known to differ from conntrack-tools' without privileges
+    /// (none since the expectation commands were wired to the kernel: finding H5, fixed).
+    static let knownDifferent: Set<String> = []
 
     static let entries: [String] = [
         "-I -p tcp -s 10.7.0.1 -d 10.7.0.2 --sport 1 --dport 2 --state ESTABLISHED -t 300 -u ASSURED -m 1",

@@ -23,10 +23,6 @@ public func fuzzCLI(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
     if !current.isEmpty { argv.append(String(decoding: current, as: UTF8.self)) }
     guard argv.count <= 64 else { return 0 }
-    // Finding F2 (RELIABILITY.md): getopt steps through options by Character, so "-" followed
-    // by a combining mark is one grapheme and `-\u{651}` traps in GetoptLong.next. Skipped
-    // here so the target keeps searching; replayed by CLIFindingTests.
-    for a in argv.dropFirst() where a.utf8.first == UInt8(ascii: "-") && a.unicodeScalars.count != a.count { return 0 }
     _ = CaptureOptions.extract(from: argv)
     let out = OutputBuffer(sink: { _ in })
     _ = runConntrack(arguments: argv, source: DeniedSource(), stdout: out, stderr: { _ in },
