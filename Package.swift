@@ -33,10 +33,11 @@ let package = Package(
             name: "ConntrackTool",
             dependencies: ["Conntrack", "ConntrackKernel", "ConntrackEngine", "PacketCapture"]
         ),
-        // Linked fully statically: loading and relocating the dynamic Swift runtime costs a
-        // few milliseconds per run, which made -C and -S slower than conntrack-tools.
+        // Release builds are linked fully statically: loading and relocating the dynamic
+        // Swift runtime costs a few milliseconds per run, which made -C and -S slower than
+        // conntrack-tools. (Debug and sanitizer builds stay dynamic.)
         .executableTarget(name: "conntrack", dependencies: ["ConntrackTool"],
-                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
+                          linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
 
         .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "PacketBuilder"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),

@@ -16,7 +16,7 @@ public enum ChecksumMode: Sendable, Equatable {
 public struct IPOptions: Sendable {
     /// IPv4 TTL / IPv6 hop limit.
     public var ttl: UInt8 = 64
-    /// IPv4 identification (also used as the IPv6 fragment identification).
+    /// IPv4 identification.
     public var identification: UInt16 = 1
     /// IPv4 TOS / IPv6 traffic class.
     public var tos: UInt8 = 0
@@ -271,9 +271,11 @@ public enum PacketBuilder {
     }
 
     /// Splits an IP packet into fragments whose payloads are at most `size` bytes (rounded
-    /// down to a multiple of 8). IPv6 fragments get a fragment header after the base header
+    /// down to a multiple of 8). IPv4 fragments keep the packet's identification; IPv6
+    /// fragments get a fragment header with `ipv6Identification` after the base header
     /// (packets with other extension headers are not supported).
-    public static func fragment(_ packet: [UInt8], payloadSize size: Int) -> [[UInt8]] {
+    public static func fragment(_ packet: [UInt8], payloadSize size: Int,
+                                ipv6Identification: UInt32 = 0x1234_5678) -> [[UInt8]] {
         let unit = max(8, size / 8 * 8)
         if packet[0] >> 4 == 4 {
             let ihl = Int(packet[0] & 0x0f) * 4
@@ -298,7 +300,7 @@ public enum PacketBuilder {
         let payload = Array(packet[40...])
         var out: [[UInt8]] = []
         var off = 0
-        let ident: UInt32 = 0x1234_5678
+        let ident = ipv6Identification
         while off < payload.count {
             let end = min(payload.count, off + unit)
             let m: UInt16 = end < payload.count ? 1 : 0

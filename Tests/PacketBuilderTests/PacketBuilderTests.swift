@@ -89,6 +89,15 @@ final class PacketBuilderTests: XCTestCase {
         XCTAssertEqual(rows, ["|", "|", "3008|1", "|", "|", "3008|1"])
     }
 
+    func testIPv6FragmentIdentificationIsTheOneAskedFor() throws {
+        let whole6 = PacketBuilder.udp(from: a6, 5000, to: b6, 6000, payload: Array(repeating: 0x42, count: 3000))
+        let frags = PacketBuilder.fragment(whole6, payloadSize: 1448, ipv6Identification: 0xabcd_ef01)
+        let path = try writeRawPcap(frags)
+        defer { unlink(path) }
+        let rows = try tsharkFields(path, ["ipv6.fraghdr.ident"])
+        XCTAssertEqual(rows, ["0xabcdef01", "0xabcdef01", "0xabcdef01"])
+    }
+
     func testGREHeaders() throws {
         let v0 = PacketBuilder.gre(from: a4, to: b4, version: 0, key: 42, payload: [0x45, 0, 0, 20])
         let v1 = PacketBuilder.gre(from: a4, to: b4, version: 1, callID: 0x1234, payload: [0xff, 0x03])
