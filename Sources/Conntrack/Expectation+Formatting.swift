@@ -58,17 +58,7 @@ extension Expectation {
         if let timeout { out.append(literal: "<timeout>"); out.append(decimal: UInt64(timeout)); out.append(literal: "</timeout>") }
         if let expectClass { out.append(literal: "<class>"); out.append(decimal: UInt64(expectClass)); out.append(literal: "</class>") }
         if let zone { out.append(literal: "<zone>"); out.append(decimal: UInt64(zone)); out.append(literal: "</zone>") }
-        if showWhen, let when = options.whenNow {
-            let w = when()
-            out.append(literal: "<when><hour>"); out.append(signed: Int64(w.0))
-            out.append(literal: "</hour><min>"); Flow.append2(w.1, to: &out)
-            out.append(literal: "</min><sec>"); Flow.append2(w.2, to: &out)
-            out.append(literal: "</sec><wday>"); out.append(signed: Int64(w.3 + 1))
-            out.append(literal: "</wday><day>"); out.append(signed: Int64(w.4))
-            out.append(literal: "</day><month>"); out.append(signed: Int64(w.5))
-            out.append(literal: "</month><year>"); out.append(signed: Int64(w.6))
-            out.append(literal: "</year></when>")
-        }
+        if showWhen, let when = options.whenNow { Flow.appendWhen(when(), to: &out) }
         let f = flags ?? []
         if f.contains(.permanent) { out.append(literal: "<permanent/>") }
         if f.contains(.inactive) { out.append(literal: "<inactive/>") }

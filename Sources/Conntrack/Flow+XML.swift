@@ -54,17 +54,7 @@ extension Flow {
             out.append(literal: "<deltatime>"); out.append(decimal: UInt64(bitPattern: delta)); out.append(literal: "</deltatime>")
         }
         if independent { out.append(literal: "</meta>") }
-        if showWhen, let when = options.whenNow {
-            let w = when()
-            out.append(literal: "<when><hour>"); out.append(signed: Int64(w.0))
-            out.append(literal: "</hour><min>"); Flow.append2(w.1, to: &out)
-            out.append(literal: "</min><sec>"); Flow.append2(w.2, to: &out)
-            out.append(literal: "</sec><wday>"); out.append(signed: Int64(w.3 + 1))
-            out.append(literal: "</wday><day>"); out.append(signed: Int64(w.4))
-            out.append(literal: "</day><month>"); out.append(signed: Int64(w.5))
-            out.append(literal: "</month><year>"); out.append(signed: Int64(w.6))
-            out.append(literal: "</year></when>")
-        }
+        if showWhen, let when = options.whenNow { Flow.appendWhen(when(), to: &out) }
         if let helper { out.append(literal: "<helper>"); out.append(ascii: helper); out.append(literal: "</helper>") }
         out.append(literal: "</flow>")
     }
@@ -100,5 +90,20 @@ extension Flow {
             out.append(literal: "</packets><bytes>"); out.append(decimal: c.bytes); out.append(literal: "</bytes></counters>")
         }
         out.append(literal: "</meta>")
+    }
+}
+
+extension Flow {
+    /// The `<when>` element of XML events and expectation lines: local time of printing
+    /// as (hour, minute, second, weekday 0-6, day, month, year).
+    static func appendWhen(_ w: (Int, Int, Int, Int, Int, Int, Int), to out: inout [UInt8]) {
+        out.append(literal: "<when><hour>"); out.append(signed: Int64(w.0))
+        out.append(literal: "</hour><min>"); Flow.append2(w.1, to: &out)
+        out.append(literal: "</min><sec>"); Flow.append2(w.2, to: &out)
+        out.append(literal: "</sec><wday>"); out.append(signed: Int64(w.3 + 1))
+        out.append(literal: "</wday><day>"); out.append(signed: Int64(w.4))
+        out.append(literal: "</day><month>"); out.append(signed: Int64(w.5))
+        out.append(literal: "</month><year>"); out.append(signed: Int64(w.6))
+        out.append(literal: "</year></when>")
     }
 }

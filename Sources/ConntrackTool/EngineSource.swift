@@ -109,7 +109,6 @@ public final class EngineSource: FlowSource {
     /// Where a damaged capture stopped the replay; thrown after the table was shown.
     private var captureError: CaptureReplayError?
     private var eventGroups: UInt32 = 0
-    private var wantsExpectations = false
     /// Time of the packet being processed or of the table view (nanoseconds).
     public private(set) var currentTime: UInt64 = 0
     /// True once `-E` has delivered every event of the capture.
@@ -287,7 +286,6 @@ public final class EngineSource: FlowSource {
     }
 
     public func subscribe(expectations: Bool, groups: UInt32, bufferSize: Int?) throws -> Int? {
-        wantsExpectations = expectations
         eventGroups = expectations ? 0 : groups
         // Events must exist for entries created from now on (nf_conntrack_events=2 with a listener).
         if !expectations && !replayed { tracker = try EngineSource.makeTracker(options, eventListener: true) }
