@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers (imports point down):
 //   conntrack (executable) -> ConntrackTool -> ConntrackKernel -> Netlink
+//                                          -> ConntrackFirewall -> ConntrackEngine, ConntrackRuleset
 //                                          -> ConntrackEngine
 //                                          -> PacketCapture
 //   everything -> Conntrack (the shared vocabulary: no I/O, standard library only)
@@ -13,6 +14,8 @@ let package = Package(
         .library(name: "ConntrackKernel", targets: ["ConntrackKernel"]),
         .library(name: "ConntrackEngine", targets: ["ConntrackEngine"]),
         .library(name: "PacketCapture", targets: ["PacketCapture"]),
+        .library(name: "ConntrackRuleset", targets: ["ConntrackRuleset"]),
+        .library(name: "ConntrackFirewall", targets: ["ConntrackFirewall"]),
         .library(name: "PacketBuilder", targets: ["PacketBuilder"]),
         // For Fuzz/ (the CLI fuzz target runs the command layer in-process).
         .library(name: "ConntrackTool", targets: ["ConntrackTool"]),
@@ -26,12 +29,17 @@ let package = Package(
         .target(name: "ConntrackKernel", dependencies: ["Conntrack", "Netlink"]),
         .target(name: "ConntrackEngine", dependencies: ["Conntrack"]),
         .target(name: "PacketCapture"),
+        // The nftables subset: parser and model (no evaluation).
+        .target(name: "ConntrackRuleset", dependencies: ["Conntrack"]),
+        // The router around the engine: hooks, ruleset evaluation, NAT setup and rewriting.
+        .target(name: "ConntrackFirewall", dependencies: ["Conntrack", "ConntrackEngine", "ConntrackRuleset"]),
         // Test and benchmark support: packet construction and network-namespace helpers.
         .target(name: "PacketBuilder", dependencies: ["Conntrack"]),
         .target(name: "ConntrackTestSupport", dependencies: ["CConntrackShims"]),
         .target(
             name: "ConntrackTool",
-            dependencies: ["Conntrack", "ConntrackKernel", "ConntrackEngine", "PacketCapture"]
+            dependencies: ["Conntrack", "ConntrackKernel", "ConntrackEngine", "PacketCapture", "ConntrackRuleset",
+                           "ConntrackFirewall"]
         ),
         // Release builds are linked fully statically: loading and relocating the dynamic
         // Swift runtime costs a few milliseconds per run, which made -C and -S slower than
@@ -44,11 +52,16 @@ let package = Package(
         .testTarget(name: "ConntrackKernelTests", dependencies: ["ConntrackKernel", "Netlink", "Conntrack", "ConntrackTestSupport"]),
         .testTarget(name: "ConntrackEngineTests", dependencies: ["ConntrackEngine", "Conntrack", "PacketCapture", "PacketBuilder"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture"]),
+        .testTarget(name: "ConntrackRulesetTests", dependencies: ["ConntrackRuleset", "Conntrack", "ConntrackTestSupport"]),
+        .testTarget(name: "ConntrackFirewallTests", dependencies: [
+            "ConntrackFirewall", "ConntrackRuleset", "ConntrackEngine", "Conntrack", "PacketBuilder",
+        ]),
         .testTarget(name: "PacketBuilderTests", dependencies: ["PacketBuilder", "ConntrackTestSupport"]),
         .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack"]),
         .testTarget(
             name: "DifferentialTests",
-            dependencies: ["ConntrackEngine", "Conntrack", "PacketBuilder", "ConntrackTestSupport", "PacketCapture"]
+            dependencies: ["ConntrackEngine", "Conntrack", "PacketBuilder", "ConntrackTestSupport", "PacketCapture",
+                           "ConntrackFirewall", "ConntrackRuleset"]
         ),
         // Hostile input, floods, privileges, fuzz-finding regressions (see RELIABILITY.md).
         .testTarget(name: "HardeningTests", dependencies: [
