@@ -1,0 +1,1 @@
+// The router pipeline around the engine (hooks, ruleset, NAT): see Firewall.swift.
