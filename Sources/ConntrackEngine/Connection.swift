@@ -53,6 +53,30 @@ enum ConnFlag {
     /// SCTP: an INIT was seen in the original / reply direction (`init[dir]`).
     @usableFromInline static let sctpInit0: UInt8 = 16
     @usableFromInline static let sctpInit1: UInt8 = 32
+    /// The reply tuple's addresses are in the NAT extension (`ConnectionTable.natReply`).
+    @usableFromInline static let natReply: UInt8 = 64
+    /// The connection is on a `bysource` chain (SRC NAT set up).
+    @usableFromInline static let bySource: UInt8 = 128
+}
+
+/// Reply-tuple addresses of a NATed connection (the reply tuple is no longer the original
+/// one with its addresses swapped).
+@usableFromInline
+struct NATReply {
+    @usableFromInline var srcHi: UInt64 = 0
+    @usableFromInline var srcLo: UInt64 = 0
+    @usableFromInline var dstHi: UInt64 = 0
+    @usableFromInline var dstLo: UInt64 = 0
+    init() {}
+}
+
+/// Per-connection NAT bookkeeping: the next connection on the same `bysource` chain
+/// (index + 1; 0 ends the chain) and the masquerade output interface.
+@usableFromInline
+struct NATLink {
+    @usableFromInline var next: UInt32 = 0
+    @usableFromInline var masqueradeInterface: UInt32 = 0
+    init() {}
 }
 
 /// One connection in the slab, 128 bytes: the original tuple (the reply tuple is derived:
@@ -135,6 +159,11 @@ enum StatusBit {
     @usableFromInline static let assured: UInt16 = 1 << 2
     @usableFromInline static let confirmed: UInt16 = 1 << 3
     @usableFromInline static let dying: UInt16 = 1 << 9
+    @usableFromInline static let srcNAT: UInt16 = 1 << 4
+    @usableFromInline static let dstNAT: UInt16 = 1 << 5
+    @usableFromInline static let seqAdjust: UInt16 = 1 << 6
+    @usableFromInline static let srcNATDone: UInt16 = 1 << 7
+    @usableFromInline static let dstNATDone: UInt16 = 1 << 8
     @usableFromInline static let fixedTimeout: UInt16 = 1 << 10
     @usableFromInline static let natClash: UInt16 = 1 << 12
 }

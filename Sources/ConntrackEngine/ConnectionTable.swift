@@ -58,6 +58,11 @@ struct ConnectionTable {
     @usableFromInline var counters: UnsafeMutablePointer<ConnCounters>?
     /// Start timestamp per slab slot (allocated on first use).
     @usableFromInline var startTimes: UnsafeMutablePointer<UInt64>?
+    /// Reply-tuple addresses of NATed connections (`ConnFlag.natReply`), per slab slot
+    /// (allocated on first use).
+    @usableFromInline var natReply: UnsafeMutablePointer<NATReply>?
+    /// NAT extension per slab slot: the `bysource` chain link and the output interface.
+    @usableFromInline var natLink: UnsafeMutablePointer<NATLink>?
     @usableFromInline var slots: UnsafeMutablePointer<UInt64>
     @usableFromInline var slotMask: Int
     /// Occupied index slots (two per connection).
@@ -84,6 +89,8 @@ struct ConnectionTable {
         BigAlloc.free(slots)
         counters?.deallocate()
         startTimes?.deallocate()
+        natReply?.deallocate()
+        natLink?.deallocate()
     }
 
     // MARK: slab
@@ -133,7 +140,55 @@ struct ConnectionTable {
             t.deallocate()
             startTimes = n
         }
+        if let t = natReply {
+            let n = UnsafeMutablePointer<NATReply>.allocate(capacity: newCap)
+            n.moveInitialize(from: t, count: slabCapacity)
+            n.advanced(by: slabCapacity).initialize(repeating: NATReply(), count: newCap - slabCapacity)
+            t.deallocate()
+            natReply = n
+        }
+        if let t = natLink {
+            let n = UnsafeMutablePointer<NATLink>.allocate(capacity: newCap)
+            n.moveInitialize(from: t, count: slabCapacity)
+            n.advanced(by: slabCapacity).initialize(repeating: NATLink(), count: newCap - slabCapacity)
+            t.deallocate()
+            natLink = n
+        }
         slabCapacity = newCap
+    }
+
+    @usableFromInline @inline(never)
+    mutating func ensureNAT() -> UnsafeMutablePointer<NATReply> {
+        if let t = natReply { return t }
+        let t = UnsafeMutablePointer<NATReply>.allocate(capacity: slabCapacity)
+        t.initialize(repeating: NATReply(), count: slabCapacity)
+        natReply = t
+        let l = UnsafeMutablePointer<NATLink>.allocate(capacity: slabCapacity)
+        l.initialize(repeating: NATLink(), count: slabCapacity)
+        natLink = l
+        return t
+    }
+
+    /// The tuple of connection `i` in direction `dir` (reply addresses from the NAT
+    /// extension when the connection is NATed).
+    @inline(__always)
+    func key(_ i: Int, _ dir: UInt8) -> FlowKey {
+        let c = slab + i
+        if dir == 1 && c.pointee.flags & ConnFlag.natReply != 0 {
+            let n = natReply![i]
+            return FlowKey(srcHi: n.srcHi, srcLo: n.srcLo, dstHi: n.dstHi, dstLo: n.dstLo, sport: c.pointee.rsport,
+                           dport: c.pointee.rdport, proto: c.pointee.proto, family: c.pointee.family,
+                           zone: c.pointee.zoneID(for: 1))
+        }
+        return c.pointee.key(dir)
+    }
+
+    /// Whether connection `i`'s tuple in direction `dir` equals `k`.
+    @inline(__always)
+    func matches(_ i: Int, _ k: FlowKey, dir: UInt8) -> Bool {
+        let c = slab + i
+        if dir == 1 && c.pointee.flags & ConnFlag.natReply != 0 { return key(i, 1) == k }
+        return c.pointee.matches(k, dir: dir)
     }
 
     @usableFromInline @inline(never)
@@ -170,7 +225,7 @@ struct ConnectionTable {
             if s == 0 { return nil }
             if s >> 32 == tag {
                 let ref = UInt32(truncatingIfNeeded: s) &- 1
-                if slab[Int(ref >> 1)].matches(key, dir: UInt8(truncatingIfNeeded: ref & 1)) { return ref }
+                if matches(Int(ref >> 1), key, dir: UInt8(truncatingIfNeeded: ref & 1)) { return ref }
             }
             i = (i &+ 1) & slotMask
         }
@@ -231,17 +286,15 @@ struct ConnectionTable {
 
     /// Inserts connection `index` under both of its tuples.
     mutating func insert(_ index: UInt32) {
-        let c = slab[Int(index)]
-        link(ref: index << 1, hash: c.key(0).hash(seed: seed))
-        link(ref: index << 1 | 1, hash: c.key(1).hash(seed: seed))
+        link(ref: index << 1, hash: key(Int(index), 0).hash(seed: seed))
+        link(ref: index << 1 | 1, hash: key(Int(index), 1).hash(seed: seed))
         count &+= 1
     }
 
     /// Removes connection `index` from the index and frees its slot.
     mutating func remove(_ index: UInt32) {
-        let c = slab[Int(index)]
-        unlink(ref: index << 1, hash: c.key(0).hash(seed: seed))
-        unlink(ref: index << 1 | 1, hash: c.key(1).hash(seed: seed))
+        unlink(ref: index << 1, hash: key(Int(index), 0).hash(seed: seed))
+        unlink(ref: index << 1 | 1, hash: key(Int(index), 1).hash(seed: seed))
         count &-= 1
         releaseSlot(index)
     }

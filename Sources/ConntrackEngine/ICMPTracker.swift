@@ -89,10 +89,9 @@ extension TrackerCore {
         guard let ref = table.find(ik, hash: ik.hash(seed: table.seed)) else { return reject(.icmpErrorNotFound) }
         let idx = Int(ref >> 1)
         let dir = UInt8(truncatingIfNeeded: ref & 1)
-        let c = table.slab[idx]
-        if Int64(bitPattern: c.expires &- now) <= 0 { return reject(.icmpErrorNotFound) }
-        let (dHi, dLo) = dir == 0 ? (c.dstHi, c.dstLo) : (c.srcHi, c.srcLo)
-        guard dHi == p.dstHi && dLo == p.dstLo else { return reject(.icmpErrorAddressMismatch) }
+        if Int64(bitPattern: table.slab[idx].expires &- now) <= 0 { return reject(.icmpErrorNotFound) }
+        let t = table.key(idx, dir)
+        guard t.dstHi == p.dstHi && t.dstLo == p.dstLo else { return reject(.icmpErrorAddressMismatch) }
         counters.related &+= 1
         return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                        state: .related)

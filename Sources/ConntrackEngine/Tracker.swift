@@ -111,6 +111,72 @@ public final class Tracker {
         return core.pointee.dumpFlow(i, now: now)
     }
 
+    // MARK: hooks after conntrack: NAT, marks, confirmation
+
+    /// Confirms the entry a `deferConfirmation` packet created (`__nf_conntrack_confirm`):
+    /// inserts it and delivers its NEW event. Returns false (and frees the entry, counting
+    /// `insert_failed` and `drop`) when its tuples clash with an existing entry; the kernel
+    /// drops the packet then. No-op for verdicts without an unconfirmed entry.
+    @discardableResult
+    public func confirm(_ verdict: Verdict, now: UInt64) -> Bool {
+        guard verdict.unconfirmed, let h = verdict.connection else { return true }
+        return core.pointee.confirm(Int(h.index), now: now)
+    }
+
+    /// Frees the unconfirmed entry of a packet that was dropped before confirmation (no
+    /// events, like the kernel's `nf_conntrack_destroy` of an unconfirmed entry).
+    public func discard(_ verdict: Verdict) {
+        guard verdict.unconfirmed, let h = verdict.connection else { return }
+        core.pointee.discard(Int(h.index))
+    }
+
+    /// `nf_nat_setup_info`: binds the unconfirmed entry behind `handle` to `range` for
+    /// `manip` (nil: the null binding the kernel makes when no rule NATs). Picks a unique
+    /// tuple like the kernel (original tuple kept when free, consistent source mapping,
+    /// hashed address choice, port search within the port's class), rewrites the reply
+    /// tuple and sets `SRC_NAT`/`DST_NAT` and `*_NAT_DONE`. Does nothing on confirmed
+    /// entries or when this manip is already set up.
+    public func setupNAT(_ handle: ConnectionHandle, range: NATRange?, manip: NATManip) {
+        core.pointee.setupNAT(Int(handle.index), range: range, manip: manip)
+    }
+
+    /// Whether NAT of this kind is set up on the entry (`nf_nat_initialized`).
+    public func isNATInitialized(_ handle: ConnectionHandle, manip: NATManip) -> Bool {
+        core.pointee.natInitialized(Int(handle.index), manip)
+    }
+
+    /// `nf_nat_packet` for the NAT hook of `manip` (DST: PREROUTING/LOCAL_OUT, SRC:
+    /// POSTROUTING/LOCAL_IN): rewrites `packet` (an IPv4/IPv6 packet, the one `verdict`
+    /// was given for) in place when its connection is NATed in this direction: addresses,
+    /// ports or ICMP ids, IPv4 header and layer-4 checksums updated incrementally (SCTP's
+    /// CRC32c recomputed); RELATED ICMP errors get the quoted packet translated too.
+    /// Allocates nothing. A result other than `.none` means the kernel drops the packet.
+    public func translate(_ packet: UnsafeMutableRawBufferPointer, verdict: Verdict, manip: NATManip) -> NATDropReason {
+        guard let base = packet.baseAddress else { return .none }
+        return core.pointee.natPacket(MutableBytes(base: base, count: packet.count), verdict: verdict, manip: manip)
+    }
+
+    /// The entry's `ct->status` bits.
+    public func status(_ handle: ConnectionHandle) -> Status {
+        Status(rawValue: UInt32(core.pointee.table.slab[Int(handle.index)].status))
+    }
+
+    /// The entry's `ct mark`.
+    public func mark(_ handle: ConnectionHandle) -> UInt32 { core.pointee.table.slab[Int(handle.index)].mark }
+
+    /// `ct mark set`: changes the mark (an UPDATE event with the next packet's events, or
+    /// with the NEW event for an unconfirmed entry).
+    public func setMark(_ handle: ConnectionHandle, _ value: UInt32, now: UInt64) {
+        let idx = Int(handle.index)
+        core.pointee.applyMark(idx, value)
+        if core.pointee.table.slab[idx].status & StatusBit.confirmed != 0 && core.pointee.table.slab[idx].eventMask != 0 {
+            core.pointee.deliverEvents(idx, now: now)
+        }
+    }
+
+    /// The entry's zone id (original direction).
+    public func zone(_ handle: ConnectionHandle) -> UInt16 { core.pointee.table.slab[Int(handle.index)].zoneID }
+
     /// Live entries (`nf_conntrack_count`), expired-but-not-reaped ones included.
     public var count: Int { core.pointee.table.count }
 

@@ -11,13 +11,15 @@ extension TrackerCore {
     /// for a zone of both directions (`ctnetlink_dump_zone_id`).
     /// Static: called from mutating code, an instance method would copy the whole core.
     @usableFromInline
-    static func baseFlow(_ c: Connection) -> Flow {
+    static func baseFlow(_ c: Connection, nat: NATReply?) -> Flow {
         let s = Self.address(c.srcHi, c.srcLo, family: c.family)
         let d = Self.address(c.dstHi, c.dstLo, family: c.family)
         let z = c.zoneID
         let o = Tuple(source: s, destination: d, protocol: c.proto, sourcePort: c.sport, destinationPort: c.dport,
                       zone: z != 0 && c.zoneDirs == 1 ? z : nil)
-        let r = Tuple(source: d, destination: s, protocol: c.proto, sourcePort: c.rsport, destinationPort: c.rdport,
+        let rs = nat.map { Self.address($0.srcHi, $0.srcLo, family: c.family) } ?? d
+        let rd = nat.map { Self.address($0.dstHi, $0.dstLo, family: c.family) } ?? s
+        let r = Tuple(source: rs, destination: rd, protocol: c.proto, sourcePort: c.rsport, destinationPort: c.rdport,
                       zone: z != 0 && c.zoneDirs == 2 ? z : nil)
         var f = Flow(original: o, reply: r)
         if z != 0 && c.zoneDirs == 3 { f.zone = z }
@@ -55,7 +57,7 @@ extension TrackerCore {
     @usableFromInline
     mutating func dumpFlow(_ idx: Int, now: UInt64) -> Flow {
         let c = table.slab[idx]
-        var f = Self.baseFlow(c)
+        var f = Self.baseFlow(c, nat: c.flags & ConnFlag.natReply != 0 ? table.natReply![idx] : nil)
         f.timeout = Self.remainingSeconds(c.expires, now: now)
         if c.flags & ConnFlag.acct != 0, let cs = table.counters {
             f.countersOriginal = Counters(packets: cs[idx].packets0, bytes: cs[idx].bytes0)
@@ -89,6 +91,7 @@ extension TrackerCore {
         }
         let c = table.slab + idx
         var e = PendingEvent(connection: c.pointee, time: now, stop: stop, mask: mask)
+        if c.pointee.flags & ConnFlag.natReply != 0 { e.nat = table.natReply![idx] }
         if c.pointee.flags & ConnFlag.acct != 0, let cs = table.counters {
             e.counters = cs[idx]
             e.hasCounters = true
@@ -104,7 +107,7 @@ extension TrackerCore {
     static func event(_ e: PendingEvent) -> Event {
         let c = e.connection
         let mask = e.mask
-        var f = Self.baseFlow(c)
+        var f = Self.baseFlow(c, nat: c.flags & ConnFlag.natReply != 0 ? e.nat : nil)
         let type: EventType
         if mask & EventBit.destroy != 0 {
             type = .destroy
@@ -134,6 +137,7 @@ extension TrackerCore {
 struct PendingEvent {
     var connection: Connection
     var counters = ConnCounters()
+    var nat = NATReply()
     var start: UInt64 = 0
     var stop: UInt64
     var time: UInt64

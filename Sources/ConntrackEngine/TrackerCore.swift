@@ -45,6 +45,11 @@ struct TrackerCore {
     @usableFromInline var checksumWanted = true
     /// Where batch warming stores its loads (keeps them from being optimised away).
     @usableFromInline var batchSink: UInt64 = 0
+    /// State of the engine's random stream (NAT port choice).
+    @usableFromInline var rng: UInt64 = 0
+    /// NAT `bysource` hash: bucket heads (slab index + 1), chains through `natLink`.
+    @usableFromInline var bySource: [UInt32] = []
+    @usableFromInline var bySourceCount = 0
 
     init(configuration: TrackerConfiguration, seed: UInt64) {
         config = configuration
@@ -297,17 +302,49 @@ struct TrackerCore {
             table.releaseSlot(UInt32(idx))
             return reject(.tcpInvalidState)
         }
-        // __nf_conntrack_confirm
+        if let m = metadata.setMark { c.pointee.mark = m; if m != 0 { c.pointee.eventMask |= EventBit.mark } }
+        if metadata.deferConfirmation {
+            // Left unconfirmed: the caller sets up NAT and confirms (or discards) it.
+            var v = Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: .original, state: .new)
+            v.unconfirmed = true
+            return v
+        }
+        _ = confirm(idx, now: now)
+        return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: .original, state: .new)
+    }
+
+    /// `__nf_conntrack_confirm`: inserts an unconfirmed entry under both tuples and
+    /// delivers its events. Fails (the entry is freed, `insert_failed` and `drop` counted)
+    /// when either tuple is already in the table, as after a NAT clash.
+    mutating func confirm(_ idx: Int, now: UInt64) -> Bool {
+        let c = table.slab + idx
+        if c.pointee.status & StatusBit.confirmed != 0 { return true }
+        if c.pointee.flags & ConnFlag.natReply != 0 {
+            let k0 = table.key(idx, 0), k1 = table.key(idx, 1)
+            if table.find(k0, hash: k0.hash(seed: table.seed)) != nil || table.find(k1, hash: k1.hash(seed: table.seed)) != nil {
+                counters.insertFailed &+= 1
+                counters.drop &+= 1
+                discard(idx)
+                return false
+            }
+        }
         c.pointee.status |= StatusBit.confirmed
         serial &+= 1
         c.pointee.id = idHash(serial)
-        if f & ConnFlag.tstamp != 0 { table.startTimes![idx] = now }
-        if let m = metadata.setMark { c.pointee.mark = m; if m != 0 { c.pointee.eventMask |= EventBit.mark } }
-        c.pointee.eventMask |= EventBit.new
+        if c.pointee.flags & ConnFlag.tstamp != 0 { table.startTimes![idx] = now }
+        c.pointee.eventMask |= c.pointee.status & StatusBit.expected != 0 ? EventBit.related : EventBit.new
         table.insert(UInt32(idx))
         counters.created &+= 1
         deliverEvents(idx, now: now)
-        return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: .original, state: .new)
+        return true
+    }
+
+    /// Frees an unconfirmed entry (its packet was dropped before confirmation): no events.
+    mutating func discard(_ idx: Int) {
+        let c = table.slab + idx
+        guard c.pointee.flags & ConnFlag.inUse != 0, c.pointee.status & StatusBit.confirmed == 0 else { return }
+        if c.pointee.flags & ConnFlag.bySource != 0 { bySourceRemove(idx) }
+        table.releaseSlot(UInt32(idx))
     }
 
     
@@ -411,6 +448,7 @@ struct TrackerCore {
             let stop = expired && c.pointee.expires < now ? c.pointee.expires : now
             emit(idx, mask: EventBit.destroy, now: now, stop: stop)
         }
+        if c.pointee.flags & ConnFlag.bySource != 0 { bySourceRemove(idx) }
         table.remove(UInt32(idx))
     }
 

@@ -56,6 +56,9 @@ public struct Verdict: Hashable, Sendable {
     public var reason: InvalidReason
     /// The kernel would drop the packet (table full: `NF_DROP`).
     public var dropped: Bool
+    /// The packet created an entry that is not confirmed yet
+    /// (`PacketMetadata.deferConfirmation`): set up NAT, then `Tracker.confirm`.
+    public var unconfirmed: Bool = false
 
     @inlinable
     public init(connection: ConnectionHandle? = nil, direction: PacketDirection = .original,
@@ -127,6 +130,9 @@ public struct PacketMetadata: Hashable, Sendable {
     public var checksumVerified: Bool
     /// `notrack` / `CT --notrack`: the packet is untracked.
     public var notrack: Bool
+    /// Leave a new entry unconfirmed (the packet still has hooks to pass: NAT setup,
+    /// filtering); the caller then calls `Tracker.confirm` or `Tracker.discard`.
+    public var deferConfirmation: Bool = false
 
     @inlinable
     public init(zone: Zone = .init(), setMark: UInt32? = nil, hook: Hook = .preRouting,
