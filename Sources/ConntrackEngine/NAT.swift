@@ -8,13 +8,13 @@ public enum NATManip: UInt8, Sendable, Hashable {
     case destination = 1
 }
 
-/// A NAT range (`struct nf_nat_range2`): addresses and layer-4 ids to map into, and flags.
+/// A NAT mapping (`struct nf_nat_range2`): addresses and layer-4 ids to map into, and flags.
 ///
 /// ```swift
 /// // snat to 192.0.2.1:1000-2000 random
-/// let r = NATRange(address: IPAddress("192.0.2.1")!, ports: 1000...2000, flags: .random)
+/// let r = NATMapping(address: IPAddress("192.0.2.1")!, ports: 1000...2000, flags: .random)
 /// ```
-public struct NATRange: Sendable, Hashable {
+public struct NATMapping: Sendable, Hashable {
     /// `NF_NAT_RANGE_*` flags.
     public struct Flags: OptionSet, Sendable, Hashable {
         /// Raw bits, as the kernel's.
@@ -110,13 +110,13 @@ extension TrackerCore {
     /// `nf_nat_setup_info`: binds an unconfirmed connection to `range` (nil: a null binding,
     /// `nf_nat_alloc_null_binding`). Changes the reply tuple if the chosen tuple differs,
     /// sets `SRC_NAT`/`DST_NAT` and the `*_NAT_DONE` bit. No-op for confirmed entries.
-    mutating func setupNAT(_ idx: Int, range given: NATRange?, manip: NATManip) {
+    mutating func setupNAT(_ idx: Int, range given: NATMapping?, manip: NATManip) {
         let c = table.slab + idx
         if c.pointee.status & StatusBit.confirmed != 0 || natInitialized(idx, manip) { return }
         let reply = table.key(idx, 1)
         let zone0 = c.pointee.zoneID(for: 0)
         guard let curr = Self.invert(reply, zone: zone0) else { return }
-        let range: NATRange
+        let range: NATMapping
         if let g = given {
             range = g
         } else {
@@ -124,7 +124,7 @@ extension TrackerCore {
             let a = manip == .source
                 ? Self.address(reply.dstHi, reply.dstLo, family: reply.family)
                 : Self.address(reply.srcHi, reply.srcLo, family: reply.family)
-            range = NATRange(flags: .mapIPs, minAddress: a, maxAddress: a)
+            range = NATMapping(flags: .mapIPs, minAddress: a, maxAddress: a)
         }
         let new = uniqueTuple(curr, range: range, manip: manip, idx: idx)
         if new != curr, let r = Self.invert(new, zone: c.pointee.zoneID(for: 1)) {
@@ -150,20 +150,20 @@ extension TrackerCore {
     }
 
     /// `nf_in_range` (the source side of `t`).
-    func natInRange(_ t: FlowKey, _ range: NATRange) -> Bool {
+    func natInRange(_ t: FlowKey, _ range: NATMapping) -> Bool {
         if range.flags.contains(.mapIPs) && !Self.addressInRange(t.srcHi, t.srcLo, range) { return false }
         if !range.flags.contains(.protoSpecified) { return true }
         return Self.l4InRange(t, manip: .source, range)
     }
 
-    static func addressInRange(_ hi: UInt64, _ lo: UInt64, _ r: NATRange) -> Bool {
+    static func addressInRange(_ hi: UInt64, _ lo: UInt64, _ r: NATMapping) -> Bool {
         let lowOK = hi > r.minAddress.high || (hi == r.minAddress.high && lo >= r.minAddress.low)
         let highOK = hi < r.maxAddress.high || (hi == r.maxAddress.high && lo <= r.maxAddress.low)
         return lowOK && highOK
     }
 
     /// `l4proto_in_range`
-    static func l4InRange(_ t: FlowKey, manip: NATManip, _ r: NATRange) -> Bool {
+    static func l4InRange(_ t: FlowKey, manip: NATManip, _ r: NATMapping) -> Bool {
         switch t.proto {
         case 1, 58:
             return t.sport >= r.minPort && t.sport <= r.maxPort
@@ -176,8 +176,8 @@ extension TrackerCore {
     }
 
     /// `get_unique_tuple`
-    mutating func uniqueTuple(_ orig: FlowKey, range: NATRange, manip: NATManip, idx: Int) -> FlowKey {
-        let randomAll = !range.flags.isDisjoint(with: NATRange.Flags.randomAll)
+    mutating func uniqueTuple(_ orig: FlowKey, range: NATMapping, manip: NATManip, idx: Int) -> FlowKey {
+        let randomAll = !range.flags.isDisjoint(with: NATMapping.Flags.randomAll)
         if manip == .source && !randomAll {
             if natInRange(orig, range) {
                 if !natUsedTuple(orig, idx: idx) { return orig }
@@ -203,7 +203,7 @@ extension TrackerCore {
 
     /// `find_best_ips_proto`: the address is a hash of the source (and, unless persistent,
     /// destination) spread over the range, the kernel's jhash2 and `reciprocal_scale`.
-    func findBestIPs(_ t: inout FlowKey, range: NATRange, manip: NATManip, zone: UInt16) {
+    func findBestIPs(_ t: inout FlowKey, range: NATMapping, manip: NATManip, zone: UInt16) {
         guard range.flags.contains(.mapIPs) else { return }
         if range.minAddress == range.maxAddress {
             if manip == .source { t.srcHi = range.minAddress.high; t.srcLo = range.minAddress.low }
@@ -284,7 +284,7 @@ extension TrackerCore {
 
     /// `nf_nat_l4proto_unique_tuple`: move the port (ICMP id) within the range, or the
     /// port's class when no range is given, until the tuple is free.
-    mutating func l4UniqueTuple(_ t: inout FlowKey, range: NATRange, manip: NATManip, idx: Int) {
+    mutating func l4UniqueTuple(_ t: inout FlowKey, range: NATMapping, manip: NATManip, idx: Int) {
         var minP: UInt32, size: UInt32
         let useSource: Bool
         switch t.proto {
@@ -398,7 +398,7 @@ extension TrackerCore {
 
     /// `find_appropriate_src`: an existing SNATed connection from the same source
     /// address, port and protocol whose mapping is in `range`.
-    mutating func findAppropriateSource(_ t: FlowKey, range: NATRange, idx: Int) -> FlowKey? {
+    mutating func findAppropriateSource(_ t: FlowKey, range: NATMapping, idx: Int) -> FlowKey? {
         if bySource.isEmpty { return nil }
         let zone = bySourceZone(idx)
         var cur = bySource[bySourceBucket(t, zone: zone)]

@@ -136,7 +136,7 @@ public final class Tracker {
     /// hashed address choice, port search within the port's class), rewrites the reply
     /// tuple and sets `SRC_NAT`/`DST_NAT` and `*_NAT_DONE`. Does nothing on confirmed
     /// entries or when this manip is already set up.
-    public func setupNAT(_ handle: ConnectionHandle, range: NATRange?, manip: NATManip) {
+    public func setupNAT(_ handle: ConnectionHandle, range: NATMapping?, manip: NATManip) {
         core.pointee.setupNAT(Int(handle.index), range: range, manip: manip)
     }
 

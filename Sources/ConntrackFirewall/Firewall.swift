@@ -1,0 +1,415 @@
+import Conntrack
+import ConntrackEngine
+import ConntrackRuleset
+
+/// Why a ruleset cannot be run by the firewall (it parsed, but uses something the
+/// evaluator does not do, or refers to something the router model lacks).
+public struct FirewallError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Where in the ruleset file.
+    public var location: SourceLocation
+    /// What is wrong.
+    public var message: String
+    /// `file:line:column: message`
+    public var description: String { "\(location): \(message)" }
+}
+
+/// A reference to one rule of the ruleset (for explanations and counters).
+public struct RuleReference: Sendable, Hashable {
+    /// Index of the table in `Ruleset.tables`.
+    public var table: Int
+    /// Index of the chain in the table.
+    public var chain: Int
+    /// Index of the rule in the chain; -1 means the chain's policy.
+    public var rule: Int
+}
+
+/// What happened to one packet on its way through the router.
+public struct FirewallVerdict: Sendable, Hashable {
+    /// What the router did with the packet.
+    public enum Disposition: UInt8, Sendable, Hashable {
+        /// Forwarded out of `outputInterface`.
+        case forwarded
+        /// Delivered to a local socket (input hook).
+        case delivered
+        /// Dropped (by a rule, a policy, conntrack, NAT or routing).
+        case dropped
+        /// A fragment held for reassembly.
+        case queued
+    }
+    /// What the router did.
+    public var disposition: Disposition
+    /// The conntrack verdict (state, connection, direction, invalid reason).
+    public var conntrack: Verdict
+    /// Output interface (index into the router model) for forwarded / output packets.
+    public var outputInterface: Int?
+    /// The rule (or policy) that dropped the packet, or the last rule that accepted or
+    /// NATed it; nil when no rule matched.
+    public var decidedBy: RuleReference?
+    /// The packet's bytes were rewritten (NAT).
+    public var translated: Bool
+    /// Why NAT dropped the packet, when it did.
+    public var natDrop: NATDropReason
+    /// Why the packet was dropped outside the ruleset (no route, failed confirmation).
+    public var dropNote: String?
+}
+
+/// A Linux router around the userspace tracker: a packet goes through the same hooks in
+/// the same order as in the kernel (raw chains, conntrack, DNAT, routing, filter chains,
+/// SNAT, confirmation), evaluated from an nftables-syntax ruleset, and leaves NATed.
+///
+/// ```swift
+/// let fw = try Firewall(ruleset: rs, router: model, tracker: Tracker())
+/// let v = bytes.withUnsafeMutableBytes { fw.process($0, now: t, input: 0) }
+/// if v.disposition == .forwarded { send(bytes, on: v.outputInterface!) }
+/// ```
+public final class Firewall {
+    /// The tracker (its table, events and statistics).
+    public let tracker: Tracker
+    /// The ruleset as parsed.
+    public let ruleset: Ruleset
+    /// The router model.
+    public let router: RouterModel
+    let program: Program
+    /// Per rule: packets, bytes (`counter` statements), indexed like `program.rules`.
+    var counterValues: [UInt64]
+
+    /// Compiles `ruleset` for `router`. Throws for rules the evaluator cannot run.
+    public init(ruleset: Ruleset, router: RouterModel, tracker: Tracker) throws(FirewallError) {
+        self.tracker = tracker
+        self.ruleset = ruleset
+        self.router = router
+        program = try Program(ruleset, router: router)
+        counterValues = [UInt64](repeating: 0, count: program.rules.count * 2)
+        for (i, r) in program.rules.enumerated() {
+            counterValues[2 * i] = r.counterStart.0
+            counterValues[2 * i + 1] = r.counterStart.1
+        }
+    }
+
+    /// The `counter` values of a rule (packets, bytes); nil if the rule has no counter.
+    public func counter(_ ref: RuleReference) -> (packets: UInt64, bytes: UInt64)? {
+        guard let i = program.ruleIndex[ref], program.rules[i].hasCounter else { return nil }
+        return (counterValues[2 * i], counterValues[2 * i + 1])
+    }
+
+    /// The rule behind a reference (nil for a policy).
+    public func rule(_ ref: RuleReference) -> Rule? {
+        guard ref.rule >= 0, ref.table < ruleset.tables.count, ref.chain < ruleset.tables[ref.table].chains.count,
+              ref.rule < ruleset.tables[ref.table].chains[ref.chain].rules.count else { return nil }
+        return ruleset.tables[ref.table].chains[ref.chain].rules[ref.rule]
+    }
+
+    /// Runs one packet through the router: received on interface `input` (index into the
+    /// router model), or generated locally (`input` = nil, output hook). NAT rewrites the
+    /// bytes of `packet` in place.
+    public func process(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?) -> FirewallVerdict {
+        var ctx = Context(fields: PacketFields(UnsafeRawBufferPointer(packet)), iif: input ?? -1, now: now)
+        let local = input == nil
+        let first: ChainHook = local ? .output : .prerouting
+        var out = FirewallVerdict(disposition: .dropped, conntrack: Verdict(state: .invalid), outputInterface: nil,
+                                  decidedBy: nil, translated: false, natDrop: .none, dropNote: nil)
+        let fam = ctx.fields.family
+        // raw: chains before conntrack (-200)
+        if runStage(first, ctx: &ctx, below: -200, from: Int.min) == .drop { out.decidedBy = ctx.decided; return out }
+        var md = PacketMetadata(zone: ctx.zone, hook: local ? .localOut : .preRouting, notrack: ctx.notrack)
+        md.deferConfirmation = true
+        md.checksumVerified = local
+        let v = tracker.process(UnsafeRawBufferPointer(packet), now: now, metadata: md)
+        ctx.verdict = v
+        out.conntrack = v
+        if v.state == .fragmentQueued { out.disposition = .queued; return out }
+        if v.dropped { out.dropNote = "conntrack dropped the packet (\(v.reason))"; return out }
+        if runStage(first, ctx: &ctx, below: -100, from: -200) == .drop { return dropped(&out, ctx) }
+        // DNAT (-100)
+        if fam != 0 && program.natActive(fam) {
+            if natStage(first, manip: .destination, packet, ctx: &ctx, out: &out) == .drop { return dropped(&out, ctx) }
+        }
+        if runStage(first, ctx: &ctx, below: Int.max, from: -100) == .drop { return dropped(&out, ctx) }
+        // routing
+        let dst = ctx.fields.destination
+        let toLocal = !local && fam != 0 && router.isLocal(dst)
+        if toLocal {
+            if runStage(.input, ctx: &ctx, below: 100, from: Int.min) == .drop { return dropped(&out, ctx) }
+            if program.natActive(fam) {
+                if natStage(.input, manip: .source, packet, ctx: &ctx, out: &out) == .drop { return dropped(&out, ctx) }
+            }
+            if runStage(.input, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
+            out.disposition = .delivered
+        } else {
+            guard fam != 0, let oif = router.route(dst) else {
+                out.dropNote = "no route to \(dst)"
+                tracker.discard(v)
+                return out
+            }
+            ctx.oif = oif
+            out.outputInterface = oif
+            if !local && runStage(.forward, ctx: &ctx, below: Int.max, from: Int.min) == .drop {
+                return dropped(&out, ctx)
+            }
+            if runStage(.postrouting, ctx: &ctx, below: 100, from: Int.min) == .drop { return dropped(&out, ctx) }
+            if program.natActive(fam) {
+                if natStage(.postrouting, manip: .source, packet, ctx: &ctx, out: &out) == .drop {
+                    return dropped(&out, ctx)
+                }
+            }
+            if runStage(.postrouting, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
+            out.disposition = .forwarded
+        }
+        // confirm (last priority)
+        if !tracker.confirm(v, now: now) {
+            out.disposition = .dropped
+            out.dropNote = "insert failed: the NATed tuple clashes with an existing entry"
+            return out
+        }
+        out.decidedBy = ctx.decided
+        out.translated = ctx.translated
+        return out
+    }
+
+    func dropped(_ out: inout FirewallVerdict, _ ctx: Context) -> FirewallVerdict {
+        tracker.discard(ctx.verdict)
+        out.disposition = .dropped
+        out.decidedBy = ctx.decided
+        out.translated = ctx.translated
+        return out
+    }
+
+    // MARK: evaluation
+
+    enum Outcome { case next, accept, drop }
+
+    struct Context {
+        var fields: PacketFields
+        var iif: Int
+        var oif: Int = -1
+        var now: UInt64
+        var mark: UInt32 = 0
+        var zone = Zone()
+        var notrack = false
+        var verdict = Verdict(state: .invalid)
+        var hasCT = false
+        var decided: RuleReference?
+        var translated = false
+        /// Inside a NAT chain: which manip a NAT statement may set up.
+        var natManip: NATManip?
+        var natHook: ChainHook = .prerouting
+        init(fields: PacketFields, iif: Int, now: UInt64) { self.fields = fields; self.iif = iif; self.now = now }
+    }
+
+    /// Runs the filter-type base chains of `hook` whose priority is in `from..<below`.
+    func runStage(_ hook: ChainHook, ctx: inout Context, below: Int, from: Int) -> Outcome {
+        for ci in program.hookChains[hook.index] {
+            let ch = program.chains[ci]
+            guard ch.priority >= from && ch.priority < below, ch.familyMatches(ctx.fields.family) else { continue }
+            if runBase(ci, ctx: &ctx) == .drop { return .drop }
+        }
+        return .next
+    }
+
+    func runBase(_ ci: Int, ctx: inout Context) -> Outcome {
+        let r = runChain(ci, ctx: &ctx, depth: 0)
+        if r == .drop { return .drop }
+        if r == .next && program.chains[ci].policyDrop {
+            ctx.decided = RuleReference(table: program.chains[ci].table, chain: program.chains[ci].chain, rule: -1)
+            return .drop
+        }
+        return .accept
+    }
+
+    /// NAT at one hook (`nf_nat_inet_fn`): for a new or related packet whose entry has no
+    /// binding of this kind yet, the NAT chains run in priority order until one binds;
+    /// otherwise a null binding is made. Then the packet is rewritten.
+    func natStage(_ hook: ChainHook, manip: NATManip, _ packet: UnsafeMutableRawBufferPointer, ctx: inout Context,
+                  out: inout FirewallVerdict) -> Outcome {
+        let v = ctx.verdict
+        guard let h = v.connection else { return .next }
+        if v.unconfirmed && !tracker.isNATInitialized(h, manip: manip) {
+            ctx.natManip = manip
+            ctx.natHook = hook
+            defer { ctx.natManip = nil }
+            for ci in program.natChains[hook.index] where program.chains[ci].familyMatches(ctx.fields.family) {
+                if runBase(ci, ctx: &ctx) == .drop { return .drop }
+                if tracker.isNATInitialized(h, manip: manip) { break }
+            }
+            if !tracker.isNATInitialized(h, manip: manip) { tracker.setupNAT(h, range: nil, manip: manip) }
+        }
+        let before = ctx.fields
+        let r = tracker.translate(packet, verdict: v, manip: manip)
+        if r != .none {
+            out.natDrop = r
+            return .drop
+        }
+        let after = PacketFields(UnsafeRawBufferPointer(packet))
+        if after.srcHi != before.srcHi || after.srcLo != before.srcLo || after.dstHi != before.dstHi
+            || after.dstLo != before.dstLo || after.sport != before.sport || after.dport != before.dport {
+            ctx.translated = true
+        }
+        ctx.fields = after
+        return .next
+    }
+
+    func runChain(_ ci: Int, ctx: inout Context, depth: Int) -> Outcome {
+        let ch = program.chains[ci]
+        var ri = ch.firstRule
+        let end = ch.firstRule + ch.ruleCount
+        rules: while ri < end {
+            defer { ri += 1 }
+            let rule = program.rules[ri]
+            var mi = rule.firstMatch
+            while mi < rule.firstMatch + rule.matchCount {
+                if !matches(program.matches[mi], ctx: &ctx) { continue rules }
+                mi += 1
+            }
+            var si = rule.firstStatement
+            while si < rule.firstStatement + rule.statementCount {
+                let s = program.statements[si]
+                si += 1
+                switch s.kind {
+                case .counter:
+                    counterValues[2 * ri] &+= 1
+                    counterValues[2 * ri + 1] &+= UInt64(ctx.fields.length)
+                case .accept:
+                    ctx.decided = rule.reference
+                    return .accept
+                case .drop:
+                    ctx.decided = rule.reference
+                    return .drop
+                case .jump:
+                    let r = runChain(Int(s.value), ctx: &ctx, depth: depth + 1)
+                    if r != .next { return r }
+                case .goto:
+                    return runChain(Int(s.value), ctx: &ctx, depth: depth + 1)
+                case .return:
+                    return .next
+                case .setCTMark:
+                    if let h = ctx.verdict.connection, ctx.verdict.state != .invalid {
+                        tracker.setMark(h, s.value, now: ctx.now)
+                    }
+                case .setMetaMark:
+                    ctx.mark = s.value
+                case .setCTZone:
+                    ctx.zone = Zone(id: UInt16(truncatingIfNeeded: s.value), directions: .both)
+                case .notrack:
+                    ctx.notrack = true
+                case .nat:
+                    let spec = program.nats[Int(s.value)]
+                    guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
+                    if spec.family != 0 && spec.family != ctx.fields.family { continue }
+                    guard let range = natRange(spec, ctx: ctx) else { continue }
+                    tracker.setupNAT(h, range: range, manip: manip)
+                    ctx.decided = rule.reference
+                    return .accept
+                }
+            }
+        }
+        return .next
+    }
+
+    /// The range a NAT statement asks for, with masquerade's and redirect's addresses
+    /// taken from the interfaces; nil when the statement does nothing for this packet.
+    func natRange(_ spec: CompiledNAT, ctx: Context) -> NATMapping? {
+        var r = spec.range
+        let fam: AddressFamily = ctx.fields.family == 2 ? .ipv4 : .ipv6
+        switch spec.kind {
+        case .masquerade:
+            // Source 0.0.0.0 (locally generated, unbound): not masqueraded.
+            if fam == .ipv4 && ctx.fields.srcHi == 0 { return nil }
+            guard let a = router.primaryAddress(ctx.oif, family: fam) else { return nil }
+            r.flags.insert(.mapIPs)
+            r.minAddress = a; r.maxAddress = a
+        case .redirect:
+            let a: IPAddress
+            if ctx.iif < 0 {
+                a = fam == .ipv4 ? IPAddress(ipv4: 0x7f00_0001) : IPAddress(ipv6High: 0, low: 1)
+            } else {
+                guard let p = router.primaryAddress(ctx.iif, family: fam) else { return nil }
+                a = p
+            }
+            r.flags.insert(.mapIPs)
+            r.minAddress = a; r.maxAddress = a
+        case .snat, .dnat:
+            break
+        }
+        return r
+    }
+
+    @inline(__always)
+    func matches(_ m: CompiledMatch, ctx: inout Context) -> Bool {
+        let f = ctx.fields
+        switch m.kind {
+        case .address:
+            guard f.family == m.family else { return false }
+            let (hi, lo) = m.field == 0 ? (f.srcHi, f.srcLo) : (f.dstHi, f.dstLo)
+            var hit = false
+            for i in m.first..<(m.first + m.count) {
+                let a = program.addresses[i]
+                if (hi > a.lowHi || (hi == a.lowHi && lo >= a.lowLo)) && (hi < a.highHi || (hi == a.highHi && lo <= a.highLo)) {
+                    hit = true; break
+                }
+            }
+            return hit != m.negated
+        case .l4proto:
+            guard f.family != 0 else { return false }
+            return inRanges(UInt32(f.proto), m) != m.negated
+        case .port:
+            guard f.family != 0, f.hasPorts else { return false }
+            if m.proto != 0 { guard f.proto == m.proto else { return false } }
+            else { guard f.proto == 6 || f.proto == 17 || f.proto == 136 || f.proto == 132 || f.proto == 33 else { return false } }
+            return inRanges(UInt32(m.field == 0 ? f.sport : f.dport), m) != m.negated
+        case .icmpType:
+            guard f.proto == m.proto, f.hasICMPType else { return false }
+            return inRanges(UInt32(f.icmpType), m) != m.negated
+        case .interface:
+            let i = m.field == 0 ? ctx.iif : ctx.oif
+            guard i >= 0 else { return m.negated }
+            return (i < 64 && m.bits & (1 << UInt64(i)) != 0) != m.negated
+        case .ctState:
+            let bit: UInt64
+            switch ctx.verdict.state {
+            case .new: bit = 8
+            case .established: bit = 2
+            case .related: bit = 4
+            case .untracked: bit = 64
+            case .invalid, .fragmentQueued: bit = 1
+            }
+            return (m.bits & bit != 0) != m.negated
+        case .ctStatus:
+            guard let h = ctx.verdict.connection, ctx.verdict.state != .invalid else { return false }
+            return (UInt64(tracker.status(h).rawValue) & m.bits != 0) != m.negated
+        case .ctDirection:
+            guard ctx.verdict.connection != nil, ctx.verdict.state != .invalid else { return false }
+            return (ctx.verdict.direction == .reply) == (m.field == 1) ? !m.negated : m.negated
+        case .ctMark:
+            guard let h = ctx.verdict.connection, ctx.verdict.state != .invalid else { return false }
+            return inRanges(tracker.mark(h) & m.mask, m) != m.negated
+        case .ctZone:
+            guard let h = ctx.verdict.connection, ctx.verdict.state != .invalid else { return false }
+            return inRanges(UInt32(tracker.zone(h)), m) != m.negated
+        case .metaMark:
+            return inRanges(ctx.mark & m.mask, m) != m.negated
+        case .nfproto:
+            return (f.family == m.family) != m.negated
+        }
+    }
+
+    @inline(__always)
+    func inRanges(_ v: UInt32, _ m: CompiledMatch) -> Bool {
+        for i in m.first..<(m.first + m.count) {
+            let r = program.values[i]
+            if v >= r.low && v <= r.high { return true }
+        }
+        return false
+    }
+}
+
+extension ChainHook {
+    var index: Int {
+        switch self {
+        case .prerouting: 0
+        case .input: 1
+        case .forward: 2
+        case .output: 3
+        case .postrouting: 4
+        }
+    }
+}

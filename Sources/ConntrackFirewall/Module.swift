@@ -1,1 +1,0 @@
-// The router pipeline around the engine (hooks, ruleset, NAT): see Firewall.swift.
