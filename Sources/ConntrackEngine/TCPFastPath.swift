@@ -131,6 +131,10 @@ extension TrackerCore {
         guard let r = table.find(key, hash: key.hash(seed: table.seed)) else { return nil }
         let idx = Int(r >> 1)
         let dir = UInt8(truncatingIfNeeded: r & 1)
+        // A NATed entry's packets go on to be rewritten towards the reply tuple, whose
+        // addresses live in the NAT extension: load it now, while the entry's own cache
+        // lines are on their way, instead of hundreds of instructions later when NAT asks.
+        if let n = table.natReply { batchSink ^= n[idx].srcHi }
         let c = table.slab + idx
         guard c.pointee.zoneID(for: dir) == metadata.zone.id(for: dir),
               Int64(bitPattern: c.pointee.expires &- now) > 0,

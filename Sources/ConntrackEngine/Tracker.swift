@@ -157,11 +157,13 @@ public final class Tracker {
     }
 
     /// The entry's `ct->status` bits.
+    @inlinable
     public func status(_ handle: ConnectionHandle) -> Status {
         Status(rawValue: UInt32(core.pointee.table.slab[Int(handle.index)].status))
     }
 
     /// The entry's `ct mark`.
+    @inlinable
     public func mark(_ handle: ConnectionHandle) -> UInt32 { core.pointee.table.slab[Int(handle.index)].mark }
 
     /// `ct mark set`: changes the mark (an UPDATE event with the next packet's events, or
