@@ -141,8 +141,12 @@ public final class Tracker {
     }
 
     /// Whether NAT of this kind is set up on the entry (`nf_nat_initialized`).
+    @inlinable
     public func isNATInitialized(_ handle: ConnectionHandle, manip: NATManip) -> Bool {
-        core.pointee.natInitialized(Int(handle.index), manip)
+        // The status word read in place (calling a method on `core.pointee` would copy the
+        // whole tracker state first).
+        let done = manip == .source ? StatusBit.srcNATDone : StatusBit.dstNATDone
+        return core.pointee.table.slab[Int(handle.index)].status & done != 0
     }
 
     /// `nf_nat_packet` for the NAT hook of `manip` (DST: PREROUTING/LOCAL_OUT, SRC:
