@@ -50,7 +50,28 @@ public struct FirewallVerdict: Sendable, Hashable {
     /// Why NAT dropped the packet, when it did.
     public var natDrop: NATDropReason
     /// Why the packet was dropped outside the ruleset (no route, failed confirmation).
-    public var dropNote: String?
+    public var dropNote: String? { note.text }
+    /// `dropNote` as plain data: a `String` member would make every returned verdict cost
+    /// reference counting; the text is built only when asked for.
+    var note: DropNote
+
+    enum DropNote: Sendable, Hashable {
+        case none
+        case conntrack(InvalidReason)
+        case noRoute(IPAddress)
+        case hopLimit
+        case insertFailed
+
+        var text: String? {
+            switch self {
+            case .none: nil
+            case .conntrack(let r): "conntrack dropped the packet (\(r))"
+            case .noRoute(let a): "no route to \(a)"
+            case .hopLimit: "hop limit exceeded"
+            case .insertFailed: "insert failed: the NATed tuple clashes with an existing entry"
+            }
+        }
+    }
 }
 
 /// A Linux router around the userspace tracker: a packet goes through the same hooks in
@@ -74,6 +95,9 @@ public final class Firewall {
     let mem: ProgramMemory
     /// `router` flattened for the packet path.
     let routes: CompiledRoutes
+    /// Chains of up to 64 rules run through their `ChainClassifier` (tests turn this off to
+    /// compare with rule-by-rule evaluation).
+    var useClassifiers = true
 
     /// Compiles `ruleset` for `router`. Throws for rules the evaluator cannot run.
     public init(ruleset: Ruleset, router: RouterModel, tracker: Tracker) throws(FirewallError) {
@@ -81,7 +105,7 @@ public final class Firewall {
         self.ruleset = ruleset
         self.router = router
         program = try Program(ruleset, router: router)
-        mem = ProgramMemory(program)
+        mem = ProgramMemory(program, interfaces: router.interfaces.count)
         routes = CompiledRoutes(router)
     }
 
@@ -115,7 +139,7 @@ public final class Firewall {
         let local = input == nil
         let first: ChainHook = local ? .output : .prerouting
         var out = FirewallVerdict(disposition: .dropped, conntrack: Verdict(state: .invalid), outputInterface: nil,
-                                  decidedBy: nil, translated: false, natDrop: .none, dropNote: nil)
+                                  decidedBy: nil, translated: false, natDrop: .none, note: .none)
         let fam = ctx.fields.family
         // raw: chains before conntrack (-200)
         if runStage(first, ctx: &ctx, below: -200, from: Int.min) == .drop { out.decidedBy = ctx.decided; return out }
@@ -126,7 +150,7 @@ public final class Firewall {
         ctx.verdict = v
         out.conntrack = v
         if v.state == .fragmentQueued { out.disposition = .queued; return out }
-        if v.dropped { out.dropNote = "conntrack dropped the packet (\(v.reason))"; return out }
+        if v.dropped { out.note = .conntrack(v.reason); return out }
         if runStage(first, ctx: &ctx, below: -100, from: -200) == .drop { return dropped(&out, ctx) }
         // DNAT (-100)
         if fam != 0 && mem.natActive(fam) {
@@ -145,7 +169,7 @@ public final class Firewall {
         } else {
             let oif = fam == 0 ? -1 : routes.route(family: fam, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
             guard oif >= 0 else {
-                out.dropNote = "no route to \(ctx.fields.destination)"
+                out.note = .noRoute(ctx.fields.destination)
                 tracker.discard(v)
                 return out
             }
@@ -154,7 +178,7 @@ public final class Firewall {
             if !local {
                 // ip_forward / ip6_forward: hop limit checked and decremented before FORWARD.
                 guard Self.decrementHopLimit(packet) else {
-                    out.dropNote = "hop limit exceeded"
+                    out.note = .hopLimit
                     tracker.discard(v)
                     return out
                 }
@@ -172,9 +196,9 @@ public final class Firewall {
             out.disposition = .forwarded
         }
         // confirm (last priority)
-        if !tracker.confirm(v, now: now) {
+        if v.unconfirmed && !tracker.confirm(v, now: now) {
             out.disposition = .dropped
-            out.dropNote = "insert failed: the NATed tuple clashes with an existing entry"
+            out.note = .insertFailed
             return out
         }
         out.decidedBy = ctx.decided
@@ -184,6 +208,7 @@ public final class Firewall {
 
     /// Decrements the IPv4 TTL (header checksum updated incrementally, RFC 1624) or the
     /// IPv6 hop limit; false when it is 1 or less (the kernel drops the packet).
+    @inline(__always)
     static func decrementHopLimit(_ packet: UnsafeMutableRawBufferPointer) -> Bool {
         guard let p = packet.baseAddress, packet.count >= 20 else { return false }
         let version = p.load(as: UInt8.self) >> 4
@@ -227,12 +252,10 @@ public final class Firewall {
         var zone = Zone()
         var notrack = false
         var verdict = Verdict(state: .invalid)
-        var hasCT = false
         var decided: RuleReference?
         var translated = false
         /// Inside a NAT chain: which manip a NAT statement may set up.
         var natManip: NATManip?
-        var natHook: ChainHook = .prerouting
         init(fields: PacketFields, iif: Int, now: UInt64) { self.fields = fields; self.iif = iif; self.now = now }
     }
 
@@ -240,6 +263,7 @@ public final class Firewall {
     @inline(__always)
     func runStage(_ hook: ChainHook, ctx: inout Context, below: Int, from: Int) -> Outcome {
         let h = hook.index
+        if mem.filterHooks & (1 << h) == 0 { return .next }
         var i = mem.hookStart[h]
         let end = mem.hookStart[h &+ 1]
         while i < end {
@@ -267,99 +291,168 @@ public final class Firewall {
     /// NAT at one hook (`nf_nat_inet_fn`): for a new or related packet whose entry has no
     /// binding of this kind yet, the NAT chains run in priority order until one binds;
     /// otherwise a null binding is made. Then the packet is rewritten.
+    @inline(__always)
     func natStage(_ hook: ChainHook, manip: NATManip, _ packet: UnsafeMutableRawBufferPointer, ctx: inout Context,
                   out: inout FirewallVerdict) -> Outcome {
-        let v = ctx.verdict
-        guard let h = v.connection else { return .next }
-        if v.unconfirmed && !tracker.isNATInitialized(h, manip: manip) {
-            ctx.natManip = manip
-            ctx.natHook = hook
-            defer { ctx.natManip = nil }
-            var i = mem.natStart[hook.index]
-            let end = mem.natStart[hook.index &+ 1]
-            while i < end {
-                let ci = mem.natList[i]
-                i &+= 1
-                guard mem.chains[ci].familyMatches(ctx.fields.family) else { continue }
-                if runBase(ci, ctx: &ctx) == .drop { return .drop }
-                if tracker.isNATInitialized(h, manip: manip) { break }
-            }
-            if !tracker.isNATInitialized(h, manip: manip) { tracker.setupNAT(h, range: nil, manip: manip) }
+        guard let h = ctx.verdict.connection else { return .next }
+        if ctx.verdict.unconfirmed && !tracker.isNATInitialized(h, manip: manip) {
+            if bindNAT(hook, manip: manip, h, ctx: &ctx) == .drop { return .drop }
         }
-        let before = ctx.fields
-        let r = tracker.translate(packet, verdict: v, manip: manip)
+        // nf_nat_packet rewrites only when this manip applies to the packet's direction:
+        // SRC_NAT (0x10) or DST_NAT (0x20), swapped for replies. ICMP errors always go to
+        // `translate`, which looks at them for the redirect check.
+        if ctx.verdict.state != .related {
+            var bit: UInt32 = manip == .source ? 0x10 : 0x20
+            if ctx.verdict.direction == .reply { bit ^= 0x30 }
+            if tracker.status(h).rawValue & bit == 0 { return .next }
+        }
+        return rewrite(manip, packet, ctx: &ctx, out: &out)
+    }
+
+    /// The NAT chains of `hook` for an entry without a binding of this kind (its first
+    /// packet), then the null binding if no rule made one.
+    @inline(never)
+    func bindNAT(_ hook: ChainHook, manip: NATManip, _ h: ConnectionHandle, ctx: inout Context) -> Outcome {
+        ctx.natManip = manip
+        defer { ctx.natManip = nil }
+        var i = mem.natStart[hook.index]
+        let end = mem.natStart[hook.index &+ 1]
+        while i < end {
+            let ci = mem.natList[i]
+            i &+= 1
+            guard mem.chains[ci].familyMatches(ctx.fields.family) else { continue }
+            if runBase(ci, ctx: &ctx) == .drop { return .drop }
+            if tracker.isNATInitialized(h, manip: manip) { break }
+        }
+        if !tracker.isNATInitialized(h, manip: manip) { tracker.setupNAT(h, range: nil, manip: manip) }
+        return .next
+    }
+
+    /// `nf_nat_packet`: rewrites the packet, then the fields later rules see.
+    func rewrite(_ manip: NATManip, _ packet: UnsafeMutableRawBufferPointer, ctx: inout Context,
+                 out: inout FirewallVerdict) -> Outcome {
+        let r = tracker.translate(packet, verdict: ctx.verdict, manip: manip)
         if r != .none {
             out.natDrop = r
             return .drop
         }
-        var after = before
-        after.reloadTuple(UnsafeRawBufferPointer(packet))
-        if after.srcHi != before.srcHi || after.srcLo != before.srcLo || after.dstHi != before.dstHi
-            || after.dstLo != before.dstLo || after.sport != before.sport || after.dport != before.dport {
+        let srcHi = ctx.fields.srcHi, srcLo = ctx.fields.srcLo, dstHi = ctx.fields.dstHi, dstLo = ctx.fields.dstLo
+        let sport = ctx.fields.sport, dport = ctx.fields.dport
+        ctx.fields.reloadTuple(UnsafeRawBufferPointer(packet))
+        if ctx.fields.srcHi != srcHi || ctx.fields.srcLo != srcLo || ctx.fields.dstHi != dstHi
+            || ctx.fields.dstLo != dstLo || ctx.fields.sport != sport || ctx.fields.dport != dport {
             ctx.translated = true
         }
-        ctx.fields = after
         return .next
     }
 
+    /// The target of a `jump` / `goto`, evaluated out of line (rare; keeps the recursion
+    /// out of `runChain`).
+    @inline(never)
+    func runSubchain(_ ci: Int, ctx: inout Context, depth: Int) -> Outcome {
+        runChain(ci, ctx: &ctx, depth: depth)
+    }
+
     func runChain(_ ci: Int, ctx: inout Context, depth: Int) -> Outcome {
+        let k = mem.classifierOf[ci]
+        if k >= 0 && useClassifiers { return runClassified(mem.classifiers + k, ctx: &ctx, depth: depth) }
         let ch = mem.chains + ci
         var next = ch.pointee.firstRule
         let end = next &+ ch.pointee.ruleCount
+        // What the rule guards test; none of it changes while the chain runs.
+        let iifBit = RuleGuard.interfaceBit(ctx.iif)
+        let oifBit = RuleGuard.interfaceBit(ctx.oif)
+        let stateBit = RuleGuard.stateBit(ctx.verdict.state)
+        let proto = ctx.fields.proto
+        let family = ctx.fields.family
         rules: while next < end {
             let ri = next
             next &+= 1
-            let rule = mem.rules + ri
-            var mi = rule.pointee.firstMatch
-            let matchEnd = mi &+ rule.pointee.matchCount
+            let g = mem.guards + ri
+            guard g.pointee.iif & iifBit != 0, g.pointee.oif & oifBit != 0, g.pointee.states & stateBit != 0,
+                  g.pointee.proto == 0 || g.pointee.proto == proto,
+                  g.pointee.family == 0 || g.pointee.family == family else { continue }
+            var mi = g.pointee.first
+            let matchEnd = mi &+ g.pointee.count
             while mi < matchEnd {
-                if !matches(mem.matches[mi], ctx: &ctx) { continue rules }
+                if !matches(mem.residual + mi, ctx: &ctx) { continue rules }
                 mi &+= 1
             }
-            var si = rule.pointee.firstStatement
-            let statementEnd = si &+ rule.pointee.statementCount
-            while si < statementEnd {
-                let s = mem.statements[si]
-                si &+= 1
-                switch s.kind {
-                case .counter:
-                    mem.counters[2 &* ri] &+= 1
-                    mem.counters[2 &* ri &+ 1] &+= UInt64(ctx.fields.length)
-                case .accept:
-                    ctx.decided = rule.pointee.reference
-                    return .accept
-                case .drop:
-                    ctx.decided = rule.pointee.reference
-                    return .drop
-                case .jump:
-                    let r = runChain(Int(s.value), ctx: &ctx, depth: depth + 1)
-                    if r != .next { return r }
-                case .goto:
-                    return runChain(Int(s.value), ctx: &ctx, depth: depth + 1)
-                case .return:
-                    return .next
-                case .setCTMark:
-                    if let h = ctx.verdict.connection, ctx.verdict.state != .invalid {
-                        tracker.setMark(h, s.value, now: ctx.now)
-                    }
-                case .setMetaMark:
-                    ctx.mark = s.value
-                case .setCTZone:
-                    ctx.zone = Zone(id: UInt16(truncatingIfNeeded: s.value), directions: .both)
-                case .notrack:
-                    ctx.notrack = true
-                case .nat:
-                    let spec = mem.nats[Int(s.value)]
-                    guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
-                    if spec.family != 0 && spec.family != ctx.fields.family { continue }
-                    guard let range = natRange(spec, ctx: ctx) else { continue }
-                    tracker.setupNAT(h, range: range, manip: manip)
-                    ctx.decided = rule.pointee.reference
-                    return .accept
-                }
-            }
+            if let r = runStatements(ri, ctx: &ctx, depth: depth) { return r }
         }
         return .next
+    }
+
+    /// `runChain` through the chain's classifier: only the rules that can match are
+    /// visited, in order, and only their matches the classifier does not decide run.
+    @inline(__always)
+    func runClassified(_ c: UnsafeMutablePointer<ChainClassifier>, ctx: inout Context, depth: Int) -> Outcome {
+        var candidates = c.pointee.candidates(ctx.fields, iif: ctx.iif, oif: ctx.oif,
+                                              stateBit: RuleGuard.stateBit(ctx.verdict.state))
+        let first = c.pointee.firstRule
+        rules: while candidates != 0 {
+            let ri = first &+ candidates.trailingZeroBitCount
+            candidates &= candidates &- 1
+            let g = mem.guards + ri
+            var mi = g.pointee.classFirst
+            let matchEnd = mi &+ g.pointee.classCount
+            while mi < matchEnd {
+                if !matches(mem.classResidual + mi, ctx: &ctx) { continue rules }
+                mi &+= 1
+            }
+            if let r = runStatements(ri, ctx: &ctx, depth: depth) { return r }
+        }
+        return .next
+    }
+
+    /// The statements of rule `ri`, whose matches all hold: the outcome when one ends the
+    /// chain, nil to go on with the next rule.
+    @inline(__always)
+    func runStatements(_ ri: Int, ctx: inout Context, depth: Int) -> Outcome? {
+        let rule = mem.rules + ri
+        var si = rule.pointee.firstStatement
+        let statementEnd = si &+ rule.pointee.statementCount
+        while si < statementEnd {
+            let s = mem.statements[si]
+            si &+= 1
+            switch s.kind {
+            case .counter:
+                mem.counters[2 &* ri] &+= 1
+                mem.counters[2 &* ri &+ 1] &+= UInt64(ctx.fields.length)
+            case .accept:
+                ctx.decided = rule.pointee.reference
+                return .accept
+            case .drop:
+                ctx.decided = rule.pointee.reference
+                return .drop
+            case .jump:
+                let r = runSubchain(Int(s.value), ctx: &ctx, depth: depth + 1)
+                if r != .next { return r }
+            case .goto:
+                return runSubchain(Int(s.value), ctx: &ctx, depth: depth + 1)
+            case .return:
+                return .next
+            case .setCTMark:
+                if let h = ctx.verdict.connection, ctx.verdict.state != .invalid {
+                    tracker.setMark(h, s.value, now: ctx.now)
+                }
+            case .setMetaMark:
+                ctx.mark = s.value
+            case .setCTZone:
+                ctx.zone = Zone(id: UInt16(truncatingIfNeeded: s.value), directions: .both)
+            case .notrack:
+                ctx.notrack = true
+            case .nat:
+                let spec = mem.nats[Int(s.value)]
+                guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
+                if spec.family != 0 && spec.family != ctx.fields.family { continue }
+                guard let range = natRange(spec, ctx: ctx) else { continue }
+                tracker.setupNAT(h, range: range, manip: manip)
+                ctx.decided = rule.pointee.reference
+                return .accept
+            }
+        }
+        return nil
     }
 
     /// The range a NAT statement asks for, with masquerade's and redirect's addresses
@@ -390,33 +483,52 @@ public final class Firewall {
         return r
     }
 
+    /// One match. The kinds that are left to evaluate most often (neither rule guards
+    /// nor classifiers decide them) are handled here; the rest out of line.
     @inline(__always)
-    func matches(_ m: CompiledMatch, ctx: inout Context) -> Bool {
-        let f = ctx.fields
-        switch m.kind {
+    func matches(_ m: UnsafeMutablePointer<CompiledMatch>, ctx: inout Context) -> Bool {
+        switch m.pointee.kind {
         case .address:
-            guard f.family == m.family else { return false }
-            let (hi, lo) = m.field == 0 ? (f.srcHi, f.srcLo) : (f.dstHi, f.dstLo)
+            guard ctx.fields.family == m.pointee.family else { return false }
+            let src = m.pointee.field == 0
+            let hi = src ? ctx.fields.srcHi : ctx.fields.dstHi
+            let lo = src ? ctx.fields.srcLo : ctx.fields.dstLo
             var hit = false
-            var i = m.first
-            let end = m.first &+ m.count
-            while i < end {
-                let a = mem.addresses + i
+            var a = mem.addresses + m.pointee.first
+            let end = a + m.pointee.count
+            while a < end {
                 if (hi > a.pointee.lowHi || (hi == a.pointee.lowHi && lo >= a.pointee.lowLo))
                     && (hi < a.pointee.highHi || (hi == a.pointee.highHi && lo <= a.pointee.highLo)) {
                     hit = true; break
                 }
-                i &+= 1
+                a += 1
             }
-            return hit != m.negated
+            return hit != m.pointee.negated
+        case .port:
+            guard ctx.fields.family != 0, ctx.fields.hasPorts else { return false }
+            let proto = ctx.fields.proto
+            if m.pointee.proto != 0 { guard proto == m.pointee.proto else { return false } }
+            else { guard proto == 6 || proto == 17 || proto == 136 || proto == 132 || proto == 33 else { return false } }
+            return inRanges(UInt32(m.pointee.field == 0 ? ctx.fields.sport : ctx.fields.dport), m) != m.pointee.negated
+        case .metaMark:
+            return inRanges(ctx.mark & m.pointee.mask, m) != m.pointee.negated
+        case .ctMark:
+            guard let h = ctx.verdict.connection, ctx.verdict.state != .invalid else { return false }
+            return inRanges(tracker.mark(h) & m.pointee.mask, m) != m.pointee.negated
+        default:
+            return matchesOther(m.pointee, ctx: ctx)
+        }
+    }
+
+    @inline(never)
+    func matchesOther(_ m: CompiledMatch, ctx: Context) -> Bool {
+        let f = ctx.fields
+        switch m.kind {
+        case .address, .port, .metaMark, .ctMark:
+            preconditionFailure("handled by matches(_:ctx:)")
         case .l4proto:
             guard f.family != 0 else { return false }
             return inRanges(UInt32(f.proto), m) != m.negated
-        case .port:
-            guard f.family != 0, f.hasPorts else { return false }
-            if m.proto != 0 { guard f.proto == m.proto else { return false } }
-            else { guard f.proto == 6 || f.proto == 17 || f.proto == 136 || f.proto == 132 || f.proto == 33 else { return false } }
-            return inRanges(UInt32(m.field == 0 ? f.sport : f.dport), m) != m.negated
         case .icmpType:
             guard f.proto == m.proto, f.hasICMPType else { return false }
             return inRanges(UInt32(f.icmpType), m) != m.negated
@@ -425,32 +537,24 @@ public final class Firewall {
             guard i >= 0 else { return m.negated }
             return (i < 64 && m.bits & (1 << UInt64(i)) != 0) != m.negated
         case .ctState:
-            let bit: UInt64
-            switch ctx.verdict.state {
-            case .new: bit = 8
-            case .established: bit = 2
-            case .related: bit = 4
-            case .untracked: bit = 64
-            case .invalid, .fragmentQueued: bit = 1
-            }
-            return (m.bits & bit != 0) != m.negated
+            return (m.bits & UInt64(RuleGuard.stateBit(ctx.verdict.state)) != 0) != m.negated
         case .ctStatus:
             guard let h = ctx.verdict.connection, ctx.verdict.state != .invalid else { return false }
             return (UInt64(tracker.status(h).rawValue) & m.bits != 0) != m.negated
         case .ctDirection:
             guard ctx.verdict.connection != nil, ctx.verdict.state != .invalid else { return false }
             return (ctx.verdict.direction == .reply) == (m.field == 1) ? !m.negated : m.negated
-        case .ctMark:
-            guard let h = ctx.verdict.connection, ctx.verdict.state != .invalid else { return false }
-            return inRanges(tracker.mark(h) & m.mask, m) != m.negated
         case .ctZone:
             guard let h = ctx.verdict.connection, ctx.verdict.state != .invalid else { return false }
             return inRanges(UInt32(tracker.zone(h)), m) != m.negated
-        case .metaMark:
-            return inRanges(ctx.mark & m.mask, m) != m.negated
         case .nfproto:
             return (f.family == m.family) != m.negated
         }
+    }
+
+    @inline(__always)
+    func inRanges(_ v: UInt32, _ m: UnsafeMutablePointer<CompiledMatch>) -> Bool {
+        inRanges(v, m.pointee)
     }
 
     @inline(__always)

@@ -110,8 +110,10 @@ struct PacketFields {
     mutating func reloadTuple(_ b: UnsafeRawBufferPointer) {
         guard let p = b.baseAddress else { return }
         if family == 2 {
-            srcHi = UInt64(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self))) << 32
-            dstHi = UInt64(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt32.self))) << 32
+            // 16-bit loads: NAT has just written these words 16 bits at a time, and a wider
+            // load straddling two stores cannot be forwarded from the store buffer.
+            srcHi = UInt64(Self.be16(p, 12)) << 48 | UInt64(Self.be16(p, 14)) << 32
+            dstHi = UInt64(Self.be16(p, 16)) << 48 | UInt64(Self.be16(p, 18)) << 32
         } else if family == 10 {
             srcHi = Self.be64(p, 8); srcLo = Self.be64(p, 16)
             dstHi = Self.be64(p, 24); dstLo = Self.be64(p, 32)

@@ -247,6 +247,81 @@ struct Program {
     }
 }
 
+/// What a rule needs of the packet in a form checked with a few instructions before its
+/// matches run: the allowed input and output interfaces and `ct state` bits (the rule's
+/// interface and ct state matches, which it captures exactly, so they are not evaluated
+/// again), and the layer-4 protocol and family its other matches imply (a necessary
+/// condition only: those matches still run). A rule that can never match has `states` 0.
+struct RuleGuard {
+    /// Allowed interface classes, input and output (``RuleGuard/interfaceBit(_:)``).
+    var iif: UInt64 = ~0
+    var oif: UInt64 = ~0
+    /// Allowed ``RuleGuard/stateBit(_:)`` values.
+    var states: UInt8 = 0xff
+    /// Required layer-4 protocol (0: any) and family (0: any).
+    var proto: UInt8 = 0
+    var family: UInt8 = 0
+    /// The matches left to evaluate: a slice of `ProgramMemory.residual`.
+    var first = 0
+    var count = 0
+    /// The same when the rule's chain runs through its `ChainClassifier`: a slice of
+    /// `ProgramMemory.classResidual`.
+    var classFirst = 0
+    var classCount = 0
+
+    /// The class of an interface index: itself for 0...62, 63 for none (-1) or beyond.
+    @inline(__always)
+    static func interfaceBit(_ i: Int) -> UInt64 {
+        UInt64(1) << UInt64(truncatingIfNeeded: UInt(bitPattern: i) < 63 ? i : 63)
+    }
+
+    /// The `ct state` bit of a conntrack verdict, as the `ct state` match reads it.
+    @inline(__always)
+    static func stateBit(_ s: FirewallState) -> UInt8 {
+        switch s {
+        case .new: 8
+        case .established: 2
+        case .related: 4
+        case .untracked: 64
+        case .invalid, .fragmentQueued: 1
+        }
+    }
+
+    /// Builds the guard of `matches`; `residual` receives the matches it does not capture.
+    /// Interface matches are captured only when every interface has a class of its own.
+    init(_ matches: ArraySlice<CompiledMatch>, interfaces: Int, residual: inout [CompiledMatch]) {
+        first = residual.count
+        func require(_ value: UInt8, _ field: inout UInt8) {
+            if field == 0 { field = value } else if field != value { states = 0 }
+        }
+        for m in matches {
+            switch m.kind {
+            case .interface where interfaces <= 63:
+                var allowed: UInt64 = 0
+                for c in 0..<64 {
+                    let hit = c < 63 && m.bits & (UInt64(1) << UInt64(c)) != 0
+                    if hit != m.negated { allowed |= UInt64(1) << UInt64(c) }
+                }
+                if m.field == 0 { iif &= allowed } else { oif &= allowed }
+                continue
+            case .ctState:
+                var allowed: UInt8 = 0
+                for b in [UInt8(1), 2, 4, 8, 64] where (m.bits & UInt64(b) != 0) != m.negated { allowed |= b }
+                states &= allowed
+                continue
+            case .address:
+                require(m.family, &family)
+            case .port, .icmpType:
+                if m.proto != 0 { require(m.proto, &proto) }
+            default:
+                break
+            }
+            residual.append(m)
+        }
+        count = residual.count - first
+    }
+}
+
 /// The compiled program as the packet path reads it: `Program`'s arrays copied once into
 /// manually managed memory (freed by the owning `Firewall`), so evaluating a packet does
 /// no reference counting, no uniqueness or exclusivity checks and no bounds checks.
@@ -259,6 +334,15 @@ struct ProgramMemory {
     let values: UnsafeMutablePointer<ValueRange>
     let addresses: UnsafeMutablePointer<CompiledAddressRange>
     let nats: UnsafeMutablePointer<CompiledNAT>
+    /// Per rule (indexed like `rules`): its guard; the matches left to evaluate are in `residual`.
+    let guards: UnsafeMutablePointer<RuleGuard>
+    let residual: UnsafeMutablePointer<CompiledMatch>
+    /// Per chain: index into `classifiers`, or -1 for chains evaluated rule by rule
+    /// (more than 64 rules, or none).
+    let classifierOf: UnsafeMutablePointer<Int>
+    let classifiers: UnsafeMutablePointer<ChainClassifier>
+    let classifierCount: Int
+    let classResidual: UnsafeMutablePointer<CompiledMatch>
     /// Filter chains of hook `h`, by priority: `hookList[hookStart[h] ..< hookStart[h + 1]]`.
     let hookList: UnsafeMutablePointer<Int>
     let hookStart: UnsafeMutablePointer<Int>
@@ -268,8 +352,10 @@ struct ProgramMemory {
     /// Per rule: packets, bytes (`counter` statements).
     let counters: UnsafeMutablePointer<UInt64>
     let nat4: Bool, nat6: Bool
+    /// Bit `h` set when hook `h` has filter chains (most packets pass most hooks empty).
+    let filterHooks: UInt8
 
-    init(_ p: Program) {
+    init(_ p: Program, interfaces: Int) {
         chains = Self.copy(p.chains)
         rules = Self.copy(p.rules)
         matches = Self.copy(p.matches)
@@ -277,6 +363,26 @@ struct ProgramMemory {
         values = Self.copy(p.values)
         addresses = Self.copy(p.addresses)
         nats = Self.copy(p.nats)
+        var rest: [CompiledMatch] = []
+        var g = p.rules.map { r in
+            RuleGuard(p.matches[r.firstMatch..<(r.firstMatch + r.matchCount)], interfaces: interfaces, residual: &rest)
+        }
+        residual = Self.copy(rest)
+        var of = [Int](repeating: -1, count: p.chains.count)
+        var cls: [ChainClassifier] = []
+        var classRest: [CompiledMatch] = []
+        for (ci, c) in p.chains.enumerated() where c.ruleCount > 0 && c.ruleCount <= 64 {
+            var ranges: [(Int, Int)] = []
+            cls.append(ChainClassifier(first: c.firstRule, count: c.ruleCount, program: p, interfaces: interfaces,
+                                       residual: &classRest, residualRange: &ranges))
+            for (i, r) in ranges.enumerated() { (g[c.firstRule + i].classFirst, g[c.firstRule + i].classCount) = r }
+            of[ci] = cls.count - 1
+        }
+        guards = Self.copy(g)
+        classifierOf = Self.copy(of)
+        classifiers = Self.copy(cls)
+        classifierCount = cls.count
+        classResidual = Self.copy(classRest)
         (hookList, hookStart) = Self.flatten(p.hookChains)
         (natList, natStart) = Self.flatten(p.natChains)
         var c = [UInt64](repeating: 0, count: p.rules.count * 2)
@@ -284,11 +390,16 @@ struct ProgramMemory {
         counters = Self.copy(c)
         nat4 = p.nat4
         nat6 = p.nat6
+        var hooks: UInt8 = 0
+        for (h, l) in p.hookChains.enumerated() where !l.isEmpty { hooks |= 1 << UInt8(h) }
+        filterHooks = hooks
     }
 
     func deallocate() {
         chains.deallocate(); rules.deallocate(); matches.deallocate(); statements.deallocate()
-        values.deallocate(); addresses.deallocate(); nats.deallocate()
+        values.deallocate(); addresses.deallocate(); nats.deallocate(); guards.deallocate(); residual.deallocate()
+        for i in 0..<classifierCount { classifiers[i].deallocate() }
+        classifierOf.deallocate(); classifiers.deallocate(); classResidual.deallocate()
         hookList.deallocate(); hookStart.deallocate(); natList.deallocate(); natStart.deallocate()
         counters.deallocate()
     }
