@@ -16,7 +16,7 @@ import ConntrackRuleset
 //           iifname "lan0" ip saddr != 10.0.0.0/8 counter drop                            #  3 anti-spoofing
 //           ip daddr { 192.0.2.0/24, 198.51.100.0/24, 203.0.113.128/25 } counter drop     #  4 blocklist
 //           ip saddr { 192.0.2.0/24, 198.51.100.0/24 } counter drop                       #  5
-//           tcp dport { 23, 135, 137-139, 445, 3389 } counter drop                        #  6
+//           oifname "wan0" tcp dport { 23, 135, 137-139, 445, 3389 } counter drop         #  6
 //           icmp type { echo-reply, destination-unreachable, echo-request,
 //               time-exceeded } counter accept                                            #  7
 //           icmpv6 type { destination-unreachable, packet-too-big, time-exceeded,
@@ -98,8 +98,8 @@ enum NATBenchNetwork {
             rule([daddr(["192.0.2.0/24", "198.51.100.0/24", "203.0.113.128/25"])], [counter, .drop],
                  "ip daddr { blocklist } counter drop"),
             rule([saddr(["192.0.2.0/24", "198.51.100.0/24"])], [counter, .drop], "ip saddr { blocklist } counter drop"),
-            rule([ports(6, [v(23), v(135), ValueRange(137, 139), v(445), v(3389)])], [counter, .drop],
-                 "tcp dport { 23, 135, 137-139, 445, 3389 } counter drop"),
+            rule([oif("wan0"), ports(6, [v(23), v(135), ValueRange(137, 139), v(445), v(3389)])], [counter, .drop],
+                 "oifname \"wan0\" tcp dport { 23, 135, 137-139, 445, 3389 } counter drop"),
             rule([.icmpType(proto: 1, negated: false, values: [v(0), v(3), v(8), v(11)])], [counter, .accept],
                  "icmp type { echo-reply, destination-unreachable, echo-request, time-exceeded } counter accept"),
             rule([.icmpType(proto: 58, negated: false, values: [v(1), v(2), v(3), v(128), v(129)])], [.accept],
