@@ -461,16 +461,7 @@ extension TrackerCore {
         // packets of a NATed flow pass one of the two NAT hooks without being parsed.
         if status & bit == 0 && verdict.state != .related { return .none }
         var p = L3Packet()
-        if verdict.state != .related && m.count >= 20 && m.u8(0) == 0x45 && m.u16(6) & 0x3fff == 0 {
-            // IPv4 without options, not a fragment: what the rewrite needs, without the
-            // general parser (which would accept and fill in the same).
-            let total = Int(m.u16(2))
-            guard total >= 20 && total <= m.count else { return .truncated }
-            if natRewriteIPv4(m, idx: idx, dir: dir, manip: manip, total: total) { return .none }
-            p.family = 2; p.proto = m.u8(9); p.l4Offset = 20; p.length = total
-        } else {
-            guard parseL3(Bytes(base: UnsafeRawPointer(m.base), count: m.count), into: &p) == .none else { return .truncated }
-        }
+        guard parseL3(Bytes(base: UnsafeRawPointer(m.base), count: m.count), into: &p) == .none else { return .truncated }
         let icmpError = verdict.state == .related && Self.isICMPError(m, p)
         if icmpError {
             let type = m.u8(p.l4Offset)

@@ -1,9 +1,28 @@
-/// The common case of `natPacket`'s rewrite: a TCP or UDP packet in an IPv4 header without
-/// options, not a fragment, with its whole layer-4 header present. It computes exactly
-/// what `manipOuter` (`manipL4`, then `manipAddress`) would for such a packet, in the same
-/// order of incremental checksum updates, so the bytes come out identical; anything else
-/// returns false having changed nothing, and the caller takes the general path.
+/// The common case of `natPacket`: a TCP or UDP packet in an IPv4 header without options,
+/// not a fragment, with its whole layer-4 header present. It computes exactly what
+/// `manipOuter` (`manipL4`, then `manipAddress`) would for such a packet, in the same order
+/// of incremental checksum updates, so the bytes come out identical; anything else is left
+/// unchanged for the general path.
 extension TrackerCore {
+    /// `natPacket` for a packet of an established or new connection in an IPv4 header
+    /// without options, not a fragment: nil when the packet is not that case (the caller
+    /// then runs `natPacket`), else what `natPacket` would return, with the same bytes.
+    /// (`mutating` only so that calling it through `Tracker.core` does not copy the state.)
+    @inline(__always)
+    mutating func natPacketFast(_ m: MutableBytes, verdict: Verdict, manip: NATManip) -> NATDropReason? {
+        guard let h = verdict.connection, verdict.state == .established || verdict.state == .new,
+              m.count >= 20, m.u8(0) == 0x45, m.u16(6) & 0x3fff == 0 else { return nil }
+        let idx = Int(h.index)
+        let dir = verdict.direction.rawValue
+        var bit = manip == .source ? StatusBit.srcNAT : StatusBit.dstNAT
+        if dir == 1 { bit ^= Self.natMask }
+        if table.slab[idx].status & bit == 0 { return NATDropReason.none }
+        // parseL3's checks for such a header.
+        let total = Int(m.u16(2))
+        guard total >= 20 && total <= m.count else { return .truncated }
+        return natRewriteIPv4(m, idx: idx, dir: dir, manip: manip, total: total) ? NATDropReason.none : nil
+    }
+
     /// Rewrites the address and port of `manip` towards the inverse of the other
     /// direction's tuple (`natTarget`). `total` is the IPv4 total length, already checked
     /// to be within the buffer and at least 20.

@@ -157,7 +157,9 @@ public final class Tracker {
     /// Allocates nothing. A result other than `.none` means the kernel drops the packet.
     public func translate(_ packet: UnsafeMutableRawBufferPointer, verdict: Verdict, manip: NATManip) -> NATDropReason {
         guard let base = packet.baseAddress else { return .none }
-        return core.pointee.natPacket(MutableBytes(base: base, count: packet.count), verdict: verdict, manip: manip)
+        let m = MutableBytes(base: base, count: packet.count)
+        if let r = core.pointee.natPacketFast(m, verdict: verdict, manip: manip) { return r }
+        return core.pointee.natPacket(m, verdict: verdict, manip: manip)
     }
 
     /// The entry's `ct->status` bits.
