@@ -9,13 +9,19 @@ import Glibc
 
 // engine-bench established-nat N [PACKETS]: the `established` stream through the router
 // (`Firewall.process`: conntrack, NAT, the 20-rule ruleset of NATRuleset.swift, routing,
-// TTL), every flow masqueraded. Prints three lines:
+// TTL), every flow masqueraded. Prints, each as wall and thread-CPU ns/packet:
 //
 //   engine only:   the same flows and the same ACK stream straight into a `Tracker`, the way
 //                  `established` does it (packets read in place, never written);
+//                  CT_BENCH_NO_BASELINE=1 skips it;
 //   restore only:  the 40-byte copy that puts each packet back to its pristine bytes before
 //                  the firewall rewrites it (NAT, TTL), measured alone;
-//   firewall:      copy + `Firewall.process`, and the same minus the copy.
+//   firewall:      copy + `Firewall.process`, and the same minus the copy, with
+//                  allocations/packet counted over the timed loop;
+//   ratio:         firewall (minus the copy) / engine only.
+//
+// Checksums count as verified by the NIC (`checksumVerified`), as in `established`, unless
+// SOFTWARE_CHECKSUM=1.
 //
 // The flows differ from `established` in one way: flow i talks to server 198.18.x.y
 // (RFC 2544's benchmarking range, x.y = i mod 65536) instead of one server for all, because
