@@ -119,6 +119,11 @@ public struct Flow: Hashable, Sendable {
     public var protoInfo: ProtoInfo?
     /// `CTA_HELP` / `CTA_HELP_NAME`
     public var helper: String?
+    /// `CTA_HELP` / `CTA_HELP_INFO`: the helper's private data, raw. The kernel sends it
+    /// only for helpers that export their state (`to_nlattr`, i.e. userspace helpers
+    /// registered through nfnetlink_cthelper); in-kernel helpers such as ftp never do.
+    /// On create it is handed to the helper's `from_nlattr`. No formatter prints it.
+    public var helperInfo: [UInt8]?
     /// `CTA_NAT_SRC` (requests only)
     public var natSource: NATRange?
     /// `CTA_NAT_DST` (requests only)

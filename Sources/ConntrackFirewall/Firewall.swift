@@ -47,7 +47,7 @@ public struct FirewallVerdict: Sendable, Hashable {
     /// The rule (or policy) that dropped the packet, or the last rule that accepted or
     /// NATed it; nil when no rule matched.
     public var decidedBy: RuleReference?
-    /// The packet's bytes were rewritten (NAT).
+    /// NAT rewrote the packet.
     public var translated: Bool
     /// Why NAT dropped the packet, when it did.
     public var natDrop: NATDropReason
@@ -103,7 +103,8 @@ public final class Firewall {
 
     /// Runs one packet through the router: received on interface `input` (index into the
     /// router model), or generated locally (`input` = nil, output hook). NAT rewrites the
-    /// bytes of `packet` in place.
+    /// bytes of `packet` in place, and a forwarded packet leaves with its TTL / hop limit
+    /// decremented (IPv4 header checksum updated), as `ip_forward` does.
     public func process(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?) -> FirewallVerdict {
         var ctx = Context(fields: PacketFields(UnsafeRawBufferPointer(packet)), iif: input ?? -1, now: now)
         let local = input == nil
@@ -145,6 +146,14 @@ public final class Firewall {
             }
             ctx.oif = oif
             out.outputInterface = oif
+            if !local {
+                // ip_forward / ip6_forward: hop limit checked and decremented before FORWARD.
+                guard Self.decrementHopLimit(packet) else {
+                    out.dropNote = "hop limit exceeded"
+                    tracker.discard(v)
+                    return out
+                }
+            }
             if !local && runStage(.forward, ctx: &ctx, below: Int.max, from: Int.min) == .drop {
                 return dropped(&out, ctx)
             }
@@ -166,6 +175,30 @@ public final class Firewall {
         out.decidedBy = ctx.decided
         out.translated = ctx.translated
         return out
+    }
+
+    /// Decrements the IPv4 TTL (header checksum updated incrementally, RFC 1624) or the
+    /// IPv6 hop limit; false when it is 1 or less (the kernel drops the packet).
+    static func decrementHopLimit(_ packet: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let p = packet.baseAddress, packet.count >= 20 else { return false }
+        let version = p.load(as: UInt8.self) >> 4
+        if version == 4 {
+            let ttl = p.load(fromByteOffset: 8, as: UInt8.self)
+            guard ttl > 1 else { return false }
+            let oldWord = UInt16(ttl) << 8 | UInt16(p.load(fromByteOffset: 9, as: UInt8.self))
+            let check = UInt16(bigEndian: p.loadUnaligned(fromByteOffset: 10, as: UInt16.self))
+            var sum = UInt32(~check) &+ UInt32(~oldWord) &+ UInt32(oldWord &- 0x100)
+            sum = (sum & 0xffff) &+ (sum >> 16)
+            sum = (sum & 0xffff) &+ (sum >> 16)
+            p.storeBytes(of: ttl - 1, toByteOffset: 8, as: UInt8.self)
+            p.storeBytes(of: (~UInt16(truncatingIfNeeded: sum)).bigEndian, toByteOffset: 10, as: UInt16.self)
+            return true
+        }
+        guard version == 6, packet.count >= 40 else { return false }
+        let hl = p.load(fromByteOffset: 7, as: UInt8.self)
+        guard hl > 1 else { return false }
+        p.storeBytes(of: hl - 1, toByteOffset: 7, as: UInt8.self)
+        return true
     }
 
     func dropped(_ out: inout FirewallVerdict, _ ctx: Context) -> FirewallVerdict {

@@ -100,6 +100,7 @@ enum CT {
     static let timestampStop: UInt16 = 2
     // enum ctattr_help
     static let helpName: UInt16 = 1
+    static let helpInfo: UInt16 = 2
     // enum ctattr_secctx
     static let secctxName: UInt16 = 1
     // enum ctattr_seqadj

@@ -8,7 +8,7 @@ extension Flow {
     /// Lenient: unknown attributes are skipped and short values ignored. Returns `nil`
     /// only when the message cannot describe a flow (badly framed attributes, or a
     /// missing original or reply tuple). Allocates only for the rare string fields
-    /// (helper name, security context).
+    /// (helper name and data, security context).
     static func decode(attributes payload: UnsafeRawBufferPointer) -> Flow? {
         var original: Tuple? = nil
         var reply: Tuple? = nil
@@ -21,7 +21,7 @@ extension Flow {
             case CT.tupleMaster: f.master = Tuple.decode(a.payload)
             case CT.status: if let v = a.be32 { f.status = Status(rawValue: v) }
             case CT.protoinfo: f.protoInfo = decodeProtoInfo(a.payload)
-            case CT.help: f.helper = firstString(a.payload, type: CT.helpName)
+            case CT.help: decodeHelp(a.payload, into: &f)
             case CT.timeout: f.timeout = a.be32
             case CT.mark: f.mark = a.be32
             case CT.markMask: f.markMask = a.be32
@@ -183,6 +183,18 @@ extension Flow {
             if i < 8 { l.low |= b << UInt64(8 * i) } else { l.high |= b << UInt64(8 * (i - 8)) }
         }
         return l
+    }
+
+    /// `CTA_HELP`: {`CTA_HELP_NAME` string, `CTA_HELP_INFO` raw bytes}
+    /// (`ctnetlink_dump_helpinfo`).
+    static func decodeHelp(_ payload: UnsafeRawBufferPointer, into f: inout Flow) {
+        for a in Attributes(payload) {
+            switch a.type {
+            case CT.helpName: f.helper = a.string
+            case CT.helpInfo: f.helperInfo = Array(a.payload)
+            default: break
+            }
+        }
     }
 
     /// The string of the first child attribute of `type` (`CTA_HELP_NAME`, `CTA_SECCTX_NAME`).

@@ -24,6 +24,7 @@ extension MessageBuilder {
         if let h = f.helper {
             let n = beginNested(CT.help)
             put(CT.helpName, string: h)
+            if let i = f.helperInfo { put(CT.helpInfo, bytes: i) }
             endNested(n)
         }
         if let z = f.zone { put(CT.zone, be16: z) }

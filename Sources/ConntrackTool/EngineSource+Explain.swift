@@ -1,6 +1,7 @@
 import Conntrack
 import ConntrackEngine
 import PacketCapture
+import ConntrackFirewall
 
 /// `--explain`: one line per packet.
 ///
@@ -10,7 +11,8 @@ import PacketCapture
 /// `#3 1700000000.000300 original established tcp 10.0.0.1:40000 -> 10.0.0.2:80 ESTABLISHED [ASSURED]`
 /// `#7 1700000000.000700 original invalid tcp 10.0.0.1:40000 -> 10.0.0.2:80: TCP: SEQ over upper bound`
 extension EngineSource {
-    func explain(_ number: Int, _ t: UInt64, _ ip: UnsafeRawBufferPointer, _ v: Verdict, _ out: OutputBuffer) {
+    func explain(_ number: Int, _ t: UInt64, _ ip: UnsafeRawBufferPointer, _ v: Verdict, _ out: OutputBuffer,
+                 routed: (FirewallVerdict, Tuple?, Tuple?)? = nil) {
         var line = "#\(number) \(EngineSource.formatTime(t)) "
         line += v.direction == .reply ? "reply " : "original "
         line += v.state.description
@@ -27,9 +29,48 @@ extension EngineSource {
             line += " (unparsable packet, \(ip.count) bytes)"
         }
         if v.state == .invalid { line += ": \(v.reason)" }
+        if let (fv, before, after) = routed, let fw = firewall { line += EngineSource.routing(fw, fv, before, after) }
         line += "\n"
         out.bytes.append(contentsOf: line.utf8)
         out.flushIfNeeded()
+    }
+
+    /// ` | forwarded via wan0, snat to 192.0.2.1:40000, by t.nft:7:9 "oifname "wan0" masquerade"`
+    static func routing(_ fw: Firewall, _ v: FirewallVerdict, _ before: Tuple?, _ after: Tuple?) -> String {
+        var s = " |"
+        switch v.disposition {
+        case .forwarded:
+            s += " forwarded"
+            if let o = v.outputInterface, o < fw.router.interfaces.count { s += " via " + fw.router.interfaces[o].name }
+        case .delivered: s += " delivered locally"
+        case .dropped: s += " dropped"
+        case .queued: s += " queued for reassembly"
+        }
+        if let b = before, let a = after, v.translated {
+            if a.source != b.source || a.sourcePort != b.sourcePort {
+                s += ", snat to " + endpoint(a.source, a.hasPorts ? a.sourcePort : nil)
+            }
+            if a.destination != b.destination || a.destinationPort != b.destinationPort {
+                s += ", dnat to " + endpoint(a.destination, a.hasPorts ? a.destinationPort : nil)
+            }
+            if a.isICMP && a.sourcePort != b.sourcePort { s += ", icmp id \(b.sourcePort) -> \(a.sourcePort)" }
+        }
+        if v.natDrop != .none { s += ", NAT: \(v.natDrop)" }
+        if let note = v.dropNote { s += ", " + note }
+        if let r = v.decidedBy {
+            if let rule = fw.rule(r) {
+                s += ", by \(rule.location) \"\(rule.text)\""
+            } else if r.table < fw.ruleset.tables.count, r.chain < fw.ruleset.tables[r.table].chains.count {
+                let c = fw.ruleset.tables[r.table].chains[r.chain]
+                s += ", by policy of chain \(fw.ruleset.tables[r.table].name)/\(c.name) (\(c.location))"
+            }
+        }
+        return s
+    }
+
+    static func endpoint(_ a: IPAddress, _ port: UInt16?) -> String {
+        guard let port else { return "\(a)" }
+        return a.family == .ipv6 ? "[\(a)]:\(port)" : "\(a):\(port)"
     }
 
     func explainSkipped(_ number: Int, _ t: UInt64, _ layer: NetworkLayer, _ out: OutputBuffer) {

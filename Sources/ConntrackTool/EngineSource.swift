@@ -1,5 +1,7 @@
 import Conntrack
 import ConntrackEngine
+import ConntrackFirewall
+import ConntrackRuleset
 import PacketCapture
 #if canImport(Glibc)
 import Glibc
@@ -17,12 +19,34 @@ public struct CaptureOptions: Sendable, Equatable {
     public var sysctls: [(name: String, value: Int)] = []
     /// Print one line per packet (`--explain`).
     public var explain = false
+    /// An nftables-syntax ruleset the packets go through, as on a router (`--ruleset FILE`).
+    public var ruleset: String?
+    /// The router's interfaces (`--iface NAME=ADDR/LEN[,ADDR/LEN...]`, repeatable).
+    public var interfaces: [RouterModel.Interface] = []
+    /// Extra routes (`--route PREFIX/LEN=NAME`, repeatable).
+    public var routes: [RouterModel.Route] = []
 
     public init() {}
 
     public static func == (a: CaptureOptions, b: CaptureOptions) -> Bool {
         a.files == b.files && a.now == b.now && a.explain == b.explain
             && a.sysctls.map(\.name) == b.sysctls.map(\.name) && a.sysctls.map(\.value) == b.sysctls.map(\.value)
+            && a.ruleset == b.ruleset && a.interfaces == b.interfaces && a.routes == b.routes
+    }
+
+    /// Whether any option that needs `--pcap` was given.
+    var needsCapture: Bool {
+        now != nil || !sysctls.isEmpty || explain || ruleset != nil || !interfaces.isEmpty || !routes.isEmpty
+    }
+
+    /// `ADDR/LEN` (LEN defaults to the full length).
+    static func parsePrefix(_ s: Substring) -> (IPAddress, Int)? {
+        let parts = s.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let a = IPAddress(parts[0]) else { return nil }
+        let full = a.family == .ipv4 ? 32 : 128
+        guard parts.count == 2 else { return (a, full) }
+        guard let l = Int(parts[1]), l >= 0, l <= full else { return nil }
+        return (a, l)
     }
 
     /// Removes the capture options from a command line and returns them with the rest,
@@ -58,6 +82,30 @@ public struct CaptureOptions: Sendable, Equatable {
                 o.sysctls.append((String(v[..<eq]), n))
             } else if a == "--explain" {
                 o.explain = true
+            } else if a == "--ruleset" || a.hasPrefix("--ruleset=") {
+                guard let v = value("--ruleset") else { return (o, rest, "option `--ruleset' requires an argument") }
+                o.ruleset = v
+            } else if a == "--iface" || a.hasPrefix("--iface=") {
+                guard let v = value("--iface") else { return (o, rest, "option `--iface' requires an argument") }
+                guard let eq = v.firstIndex(of: "="), eq != v.startIndex else {
+                    return (o, rest, "Bad parameter `\(v)' for --iface (NAME=ADDR/LEN[,ADDR/LEN...])")
+                }
+                var itf = RouterModel.Interface(name: String(v[..<eq]))
+                for part in v[v.index(after: eq)...].split(separator: ",") {
+                    guard let (addr, len) = parsePrefix(part) else {
+                        return (o, rest, "Bad parameter `\(v)' for --iface (NAME=ADDR/LEN[,ADDR/LEN...])")
+                    }
+                    itf.addresses.append(addr)
+                    itf.prefixLengths.append(len)
+                }
+                o.interfaces.append(itf)
+            } else if a == "--route" || a.hasPrefix("--route=") {
+                guard let v = value("--route") else { return (o, rest, "option `--route' requires an argument") }
+                guard let eq = v.firstIndex(of: "="), let (net, len) = parsePrefix(v[..<eq]),
+                      v.index(after: eq) < v.endIndex else {
+                    return (o, rest, "Bad parameter `\(v)' for --route (PREFIX/LEN=INTERFACE)")
+                }
+                o.routes.append(RouterModel.Route(destination: net, prefixLength: len, interface: String(v[v.index(after: eq)...])))
             } else {
                 rest.append(a)
             }
@@ -117,6 +165,12 @@ public final class EngineSource: FlowSource {
     public private(set) var skippedFrames = 0
     /// Packets handed to the tracker.
     public private(set) var packetCount = 0
+    /// The router the packets go through (`--ruleset`); nil: straight into the tracker.
+    private(set) var firewall: Firewall?
+    /// Scratch copy of the packet being processed (NAT rewrites it); reused.
+    private var scratch: [UInt8] = []
+    /// Packets the ruleset dropped.
+    public private(set) var droppedPackets = 0
 
     /// Creates the source. Throws a one-line message for an unknown sysctl.
     public init(options: CaptureOptions, explainOutput: OutputBuffer?, progress: ((String) -> Void)?) throws {
@@ -124,6 +178,39 @@ public final class EngineSource: FlowSource {
         self.explainOutput = options.explain ? explainOutput : nil
         self.progress = progress
         tracker = try EngineSource.makeTracker(options, eventListener: false)
+        firewall = try EngineSource.makeFirewall(options, tracker: tracker)
+    }
+
+    /// The router model from `--iface`/`--route`, and the ruleset from `--ruleset`,
+    /// checked now so a bad file fails before any packet is read.
+    static func makeFirewall(_ options: CaptureOptions, tracker: Tracker) throws -> Firewall? {
+        guard let path = options.ruleset else {
+            if !options.interfaces.isEmpty || !options.routes.isEmpty {
+                throw CaptureReplayError(description: "--iface and --route need --ruleset FILE")
+            }
+            return nil
+        }
+        errno = 0
+        guard let text = SystemIO.readFile(path) else {
+            let why = errno == 0 ? "cannot read the file" : String(cString: strerror(errno))
+            throw CaptureReplayError(description: "\(path): \(why)")
+        }
+        let ruleset: Ruleset
+        do {
+            ruleset = try Ruleset.parse(text, file: path)
+        } catch {
+            throw CaptureReplayError(description: "\(error)")
+        }
+        for r in options.routes where !options.interfaces.contains(where: { $0.name == r.interface }) {
+            throw CaptureReplayError(description: "--route: unknown interface `\(r.interface)' (give it with --iface)")
+        }
+        let model = options.interfaces.isEmpty ? RouterModel.passThrough
+            : RouterModel(interfaces: options.interfaces, routes: options.routes)
+        do {
+            return try Firewall(ruleset: ruleset, router: model, tracker: tracker)
+        } catch {
+            throw CaptureReplayError(description: "\(error)")
+        }
     }
 
     /// A tracker with the kernel's defaults, accounting on, then the `--sysctl` values.
@@ -181,9 +268,13 @@ public final class EngineSource: FlowSource {
                 }
                 currentTime = max(currentTime, t)
                 let ip = UnsafeRawBufferPointer(rebasing: packet.bytes[offset...])
-                let verdict = tracker.process(ip, now: t, metadata: PacketMetadata())
                 packetCount += 1
-                if let out = explainOutput { explain(number, t, ip, verdict, out) }
+                if let fw = firewall {
+                    routeThrough(fw, ip, number: number, time: t)
+                } else {
+                    let verdict = tracker.process(ip, now: t, metadata: PacketMetadata())
+                    if let out = explainOutput { explain(number, t, ip, verdict, out) }
+                }
                 if let onEvent { try deliverEvents(onEvent) }
                 if progress != nil, number & 0xffff == 0 {
                     let now = monotonicSeconds()
@@ -195,6 +286,23 @@ public final class EngineSource: FlowSource {
             }
         }
         try finishReplay(onEvent)
+    }
+
+    /// One packet through the ruleset: it enters on the interface its source routes to
+    /// (the router's own addresses: generated locally), NAT rewrites a scratch copy.
+    private func routeThrough(_ fw: Firewall, _ ip: UnsafeRawBufferPointer, number: Int, time t: UInt64) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: ip)
+        let before = explainOutput == nil ? nil : EngineSource.packetTuple(ip)
+        var input: Int? = 0
+        if let src = EngineSource.packetTuple(ip)?.source {
+            if fw.router.isLocal(src) { input = nil } else { input = fw.router.route(src) ?? 0 }
+        }
+        let v = scratch.withUnsafeMutableBytes { fw.process($0, now: t, input: input) }
+        if v.disposition == .dropped { droppedPackets += 1 }
+        guard let out = explainOutput else { return }
+        let after = scratch.withUnsafeBytes { EngineSource.packetTuple($0) }
+        explain(number, t, ip, v.conntrack, out, routed: (v, before, after))
     }
 
     /// Throws the capture error that cut the replay short, if any.

@@ -16,8 +16,8 @@ public func runConntrackCommand(arguments: [String], stdout: OutputBuffer, stder
         return 2
     }
     guard !capture.files.isEmpty else {
-        if capture.now != nil || !capture.sysctls.isEmpty || capture.explain {
-            stderr(messagePrefix + "--now, --sysctl and --explain need --pcap FILE\n")
+        if capture.needsCapture {
+            stderr(messagePrefix + "--now, --sysctl, --explain, --ruleset, --iface and --route need --pcap FILE\n")
             stderr("Try `conntrack -h' or 'conntrack --help' for more information.\n")
             return 2
         }

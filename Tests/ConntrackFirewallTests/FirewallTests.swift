@@ -1,2 +1,167 @@
 import XCTest
+import PacketBuilder
+@testable import ConntrackEngine
 @testable import ConntrackFirewall
+import ConntrackRuleset
+
+/// The router pipeline with hand-built rulesets (the parser has its own tests). Expected
+/// packets are built independently by PacketBuilder (full checksums), and expected tuples
+/// and status bits come from the reference (kernel-conntrack.md §9, live observations).
+final class FirewallTests: XCTestCase {
+    let a = IPAddress("10.77.1.2")!       // client, behind lan0
+    let b = IPAddress("10.77.2.2")!       // server, behind wan0
+    let rLan = IPAddress("10.77.1.1")!
+    let rWan = IPAddress("10.77.2.1")!
+    let loc = SourceLocation(file: "t.nft", line: 1, column: 1)
+
+    var router: RouterModel {
+        RouterModel(interfaces: [
+            .init(name: "lan0", addresses: [rLan], prefixLengths: [24]),
+            .init(name: "wan0", addresses: [rWan], prefixLengths: [24]),
+        ])
+    }
+
+    func natTable(_ rules: [Rule], hook: ChainHook = .postrouting, family: TableFamily = .ip) -> Table {
+        Table(family: family, name: "nat", chains: [
+            Chain(name: "c", base: BaseChain(type: .nat, hook: hook, priority: hook == .postrouting ? 100 : -100),
+                  rules: rules, location: loc),
+        ])
+    }
+
+    func rule(_ m: [Match], _ s: [Statement]) -> Rule { Rule(matches: m, statements: s, location: loc, text: "") }
+
+    func firewall(_ tables: [Table]) throws -> Firewall {
+        try Firewall(ruleset: Ruleset(tables: tables), router: router, tracker: Tracker(seed: 1))
+    }
+
+    /// Runs `packet` in from interface `input`; returns the verdict and the bytes that leave.
+    func run(_ fw: Firewall, _ packet: [UInt8], input: Int, at t: UInt64 = 1_000_000_000) -> (FirewallVerdict, [UInt8]) {
+        var p = packet
+        let v = p.withUnsafeMutableBytes { fw.process($0, now: t, input: input) }
+        return (v, p)
+    }
+
+    /// The packet as the next hop sees it: TTL one lower (PacketBuilder's default is 64).
+    var forwarded: IPOptions { var o = IPOptions(); o.ttl = 63; return o }
+
+    func testMasqueradeRewritesBothDirections() throws {
+        let fw = try firewall([natTable([rule([.interfaceName(input: false, negated: false, names: ["wan0"])],
+                                              [.masquerade(NATSpec())])])])
+        let syn = PacketBuilder.tcp(from: a, 44001, to: b, 6201, seq: 1, flags: .syn)
+        let (v1, out1) = run(fw, syn, input: 0)
+        XCTAssertEqual(v1.disposition, .forwarded)
+        XCTAssertEqual(v1.outputInterface, 1)
+        XCTAssertTrue(v1.translated)
+        XCTAssertEqual(out1, PacketBuilder.tcp(from: rWan, 44001, to: b, 6201, seq: 1, flags: .syn, ip: forwarded))
+        // Reference §9.1 [live]: reply src=B dst=10.77.2.1 sport=6201 dport=44001
+        let f = try XCTUnwrap(fw.tracker.flow(matching: Tuple(source: a, destination: b, protocol: 6, sourcePort: 44001,
+                                                              destinationPort: 6201), now: 1_000_000_000))
+        XCTAssertEqual(f.reply, Tuple(source: b, destination: rWan, protocol: 6, sourcePort: 6201, destinationPort: 44001))
+        // CONFIRMED | SRC_NAT | SRC_NAT_DONE | DST_NAT_DONE (the DNAT hook made a null binding)
+        XCTAssertEqual(f.status?.rawValue, 0x8 | 0x10 | 0x80 | 0x100)
+        let synack = PacketBuilder.tcp(from: b, 6201, to: rWan, 44001, seq: 100, ack: 2, flags: [.syn, .ack])
+        let (v2, out2) = run(fw, synack, input: 1, at: 1_100_000_000)
+        XCTAssertEqual(v2.disposition, .forwarded)
+        XCTAssertEqual(v2.outputInterface, 0)
+        XCTAssertEqual(v2.conntrack.direction, .reply)
+        XCTAssertEqual(out2, PacketBuilder.tcp(from: b, 6201, to: a, 44001, seq: 100, ack: 2, flags: [.syn, .ack], ip: forwarded))
+    }
+
+    func testDNATWithPortAndNullBindings() throws {
+        let fw = try firewall([natTable([rule([.port(proto: 6, field: .destination, negated: false, values: [ValueRange(8082)])],
+                                              [.dnat(NATSpec(addresses: AddressRange(b), ports: ValueRange(5080)))])],
+                                        hook: .prerouting)])
+        let syn = PacketBuilder.tcp(from: a, 44004, to: rLan, 8082, seq: 7, flags: .syn)
+        let (v, out) = run(fw, syn, input: 0)
+        XCTAssertEqual(v.disposition, .forwarded)
+        XCTAssertEqual(out, PacketBuilder.tcp(from: a, 44004, to: b, 5080, seq: 7, flags: .syn, ip: forwarded))
+        let f = try XCTUnwrap(fw.tracker.flow(matching: Tuple(source: a, destination: rLan, protocol: 6, sourcePort: 44004,
+                                                              destinationPort: 8082), now: 1_000_000_000))
+        XCTAssertEqual(f.reply, Tuple(source: b, destination: a, protocol: 6, sourcePort: 5080, destinationPort: 44004))
+        XCTAssertEqual(f.status?.rawValue, 0x8 | 0x20 | 0x80 | 0x100)
+        let reply = PacketBuilder.tcp(from: b, 5080, to: a, 44004, seq: 9, ack: 8, flags: [.syn, .ack])
+        let (_, back) = run(fw, reply, input: 1, at: 1_000_100_000)
+        XCTAssertEqual(back, PacketBuilder.tcp(from: rLan, 8082, to: a, 44004, seq: 9, ack: 8, flags: [.syn, .ack], ip: forwarded))
+    }
+
+    /// Reference §9.3 [live]: a clashing source port keeps its class: 80 -> 1...511,
+    /// 700 -> 600...1023, 44002 -> 1024...65535.
+    func testSNATPortClashKeepsPortClass() throws {
+        let c2 = IPAddress("10.77.1.3")!
+        let fw = try firewall([natTable([rule([], [.snat(NATSpec(addresses: AddressRange(rWan)))])])])
+        for (port, range) in [(UInt16(80), UInt16(1)...511), (700, 600...1023), (44002, 1024...65535)] {
+            _ = run(fw, PacketBuilder.udp(from: a, port, to: b, 53, payload: [1]), input: 0)
+            let (v, out) = run(fw, PacketBuilder.udp(from: c2, port, to: b, 53, payload: [1]), input: 0)
+            XCTAssertEqual(v.disposition, .forwarded)
+            let newPort = UInt16(out[20]) << 8 | UInt16(out[21])
+            XCTAssertNotEqual(newPort, port)
+            XCTAssertTrue(range.contains(newPort), "\(port) -> \(newPort)")
+            XCTAssertEqual(out, PacketBuilder.udp(from: rWan, newPort, to: b, 53, payload: [1], ip: forwarded))
+        }
+    }
+
+    /// Reference §9.4 [live]: B's port unreachable for a masqueraded flow reaches A with the
+    /// outer destination and the quoted source translated back.
+    func testICMPErrorThroughMasquerade() throws {
+        let fw = try firewall([natTable([rule([], [.masquerade(NATSpec())])])])
+        let udp = PacketBuilder.udp(from: a, 44010, to: b, 6210, payload: [1, 2, 3])
+        let (_, sent) = run(fw, udp, input: 0)
+        let err = PacketBuilder.icmpError(from: b, to: rWan, type: 3, code: 3, quoting: sent)
+        let (v, out) = run(fw, err, input: 1, at: 1_000_200_000)
+        XCTAssertEqual(v.conntrack.state, .related)
+        XCTAssertEqual(v.disposition, .forwarded)
+        var quotedAsSentByA = IPOptions(); quotedAsSentByA.ttl = 63
+        let expectedQuote = PacketBuilder.udp(from: a, 44010, to: b, 6210, payload: [1, 2, 3], ip: quotedAsSentByA)
+        XCTAssertEqual(out, PacketBuilder.icmpError(from: b, to: a, type: 3, code: 3, quoting: expectedQuote, ip: forwarded))
+    }
+
+    func testFilterPolicyDropAndCtStateAndCounters() throws {
+        let filter = Table(family: .inet, name: "f", chains: [
+            Chain(name: "fwd", base: BaseChain(type: .filter, hook: .forward, priority: 0, policy: .drop), rules: [
+                rule([.ctState(negated: false, states: [.established, .related])], [.counter(packets: 0, bytes: 0), .accept]),
+                rule([.interfaceName(input: true, negated: false, names: ["lan*"])], [.counter(packets: 0, bytes: 0), .accept]),
+            ], location: loc),
+        ])
+        let fw = try firewall([filter])
+        // From wan: new, dropped by policy; no entry confirmed.
+        let (v0, _) = run(fw, PacketBuilder.udp(from: b, 1000, to: a, 2000), input: 1)
+        XCTAssertEqual(v0.disposition, .dropped)
+        XCTAssertEqual(v0.decidedBy, RuleReference(table: 0, chain: 0, rule: -1))
+        XCTAssertEqual(fw.tracker.count, 0)
+        // From lan: accepted by rule 1, then the reply by rule 0.
+        let (v1, _) = run(fw, PacketBuilder.udp(from: a, 2000, to: b, 1000), input: 0)
+        XCTAssertEqual(v1.disposition, .forwarded)
+        XCTAssertEqual(v1.decidedBy, RuleReference(table: 0, chain: 0, rule: 1))
+        let (v2, _) = run(fw, PacketBuilder.udp(from: b, 1000, to: a, 2000), input: 1)
+        XCTAssertEqual(v2.disposition, .forwarded)
+        XCTAssertEqual(v2.conntrack.state, .established)
+        XCTAssertEqual(fw.counter(RuleReference(table: 0, chain: 0, rule: 0))?.packets, 1)
+        XCTAssertEqual(fw.counter(RuleReference(table: 0, chain: 0, rule: 0))?.bytes, 28)
+        XCTAssertEqual(fw.counter(RuleReference(table: 0, chain: 0, rule: 1))?.packets, 1)
+        XCTAssertEqual(fw.tracker.count, 1)
+    }
+
+    func testNoNATChainsMeansNoNATDoneBits() throws {
+        let fw = try firewall([])
+        _ = run(fw, PacketBuilder.udp(from: a, 1, to: b, 2), input: 0)
+        let f = try XCTUnwrap(fw.tracker.flow(matching: Tuple(source: a, destination: b, protocol: 17, sourcePort: 1,
+                                                              destinationPort: 2), now: 1_000_000_000))
+        XCTAssertEqual(f.status?.rawValue, 0x8)
+    }
+
+    func testHopLimitExceededIsDropped() throws {
+        let fw = try firewall([])
+        var o = IPOptions(); o.ttl = 1
+        let (v, _) = run(fw, PacketBuilder.udp(from: a, 1, to: b, 2, ip: o), input: 0)
+        XCTAssertEqual(v.disposition, .dropped)
+        XCTAssertEqual(fw.tracker.count, 0)
+    }
+
+    /// The kernel's address choice for a range (`find_best_ips_proto`) is jhash2 of the
+    /// source seeded with the destination's last word; persistent drops the destination.
+    func testJhash2MatchesLookup3() {
+        // lookup3 hashword reference values (Bob Jenkins' driver: hashword of an empty key).
+        XCTAssertEqual(TrackerCore.jhash2([], initval: 0), 0xdeadbeef)
+        XCTAssertEqual(TrackerCore.jhash2([], initval: 0xdeadbeef), 0xbd5b7dde)
+    }
+}

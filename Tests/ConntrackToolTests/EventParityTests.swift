@@ -44,17 +44,23 @@ final class EventParityTests: XCTestCase {
         ["-D", "-p", "icmp"],
     ]
 
-    func runEventCase(_ args: [String], signal: Int32 = SIGINT, intended: ParityCase.Intended? = nil,
-                      line: UInt = #line) -> String? {
+    /// Both tools listen with `args` in one fresh namespace while `scenario` runs; then
+    /// both get `signal`.
+    func listen(_ args: [String], signal: Int32 = SIGINT, scenario: EventScenario = .flows)
+        -> (real: RunResult, ours: RunResult) {
         let ns = Namespace()
         defer { ns.remove() }
+        scenario.prepare(ns)
         let real = Background(["ip", "netns", "exec", ns.name, Tools.real] + args)
         let ours = Background(["ip", "netns", "exec", ns.name, Tools.ours] + args)
         usleep(400_000)
-        for g in EventParityTests.generator { _ = ns.run([Tools.real] + g) }
+        scenario.generate(ns)
         usleep(400_000)
-        let r = real.stop(signal: signal), o = ours.stop(signal: signal)
-        let label = "[line \(line)] conntrack " + args.joined(separator: " ")
+        return (real.stop(signal: signal), ours.stop(signal: signal))
+    }
+
+    /// `nil` when ours matches the real tool (or the intended difference), else the report.
+    func compareEvents(_ label: String, _ r: RunResult, _ o: RunResult, intended: ParityCase.Intended? = nil) -> String? {
         if let i = intended {
             if o.status != i.status || (i.stdout != nil && mask(o.stdout) != mask(i.stdout!))
                 || (i.stderr != nil && mask(o.stderr) != mask(i.stderr!)) {
@@ -66,6 +72,12 @@ final class EventParityTests: XCTestCase {
             return "\(label)\n=== real: \(r)\n=== ours: \(o)"
         }
         return nil
+    }
+
+    func runEventCase(_ args: [String], signal: Int32 = SIGINT, intended: ParityCase.Intended? = nil,
+                      line: UInt = #line) -> String? {
+        let (r, o) = listen(args, signal: signal)
+        return compareEvents("[line \(line)] conntrack " + args.joined(separator: " "), r, o, intended: intended)
     }
 
     static let cases: [[String]] = [
@@ -94,5 +106,96 @@ final class EventParityTests: XCTestCase {
         let r = runEventCase(["-E", "-b", "1048576"], intended: .init(status: 0, stdout: nil,
             stderr: "NOTICE: Netlink socket buffer size has been set to 2097152 bytes.\nconntrack v1.4.7 (conntrack-tools): 9 flow events have been shown.\n"))
         if let r { XCTFail(r) }
+    }
+
+    // MARK: - Expectation events (FTP helper, -I/-D/-F expect)
+
+    /// `-E expect` while `EventScenario.ftp` runs.
+    static let expectationCases: [[String]] = [
+        ["-E", "expect"], ["--event", "expect"], ["-E", "e"], ["-E", ""], ["-E", "expect", "-o", "xml"],
+        ["-E", "expect", "-o", "timestamp"], ["-E", "expect", "-o", "xml,timestamp"], ["-E", "expect", "-o", "id"],
+        ["-E", "expect", "-o", "extended"], ["-E", "expect", "-o", "save"], ["-E", "expect", "-o", "userspace"],
+        ["-E", "expect", "-o", "ktimestamp"], ["-o", "xml", "-E", "expect"],
+    ]
+
+    /// Options conntrack-tools 1.4.7 refuses with `-E expect` (only `-o` is legal there):
+    /// ``Illegal option `--event-mask' with this command``, exit 2, even while events happen.
+    static let refusedExpectationCases: [[String]] = [
+        ["-E", "expect", "-e", "NEW"], ["-E", "expect", "-e", "DESTROY"], ["-E", "expect", "-p", "tcp"],
+        ["-E", "expect", "-f", "ipv6"], ["-E", "expect", "-s", "127.0.0.1"], ["-E", "expect", "-b", "1048576"],
+    ]
+
+    /// Flow events (`-E`) while the FTP helper works: `helper=ftp` masters, the RELATED data connection.
+    static let ftpFlowCases: [[String]] = [
+        ["-E"], ["-E", "-o", "xml"], ["-E", "-o", "extended,id"], ["-E", "-e", "NEW"], ["-E", "-o", "save"],
+        ["-E", "-f", "ipv6"],
+    ]
+
+    /// What the real tool's `-E expect` output must show, or `nil`: NEW and DESTROY events,
+    /// including the IPv6 session, the DNAT session and the `-I expect` one (`proto=19`).
+    func missingExpectationEvents(_ r: RunResult, xml: Bool) -> String? {
+        let needles = xml
+            ? ["<flow type=\"new\">", "<flow type=\"destroy\">", "<dport>50002</dport>", "<dst>127.0.0.2</dst>",
+               "<layer4 protonum=\"19\""]
+            : ["    [NEW] ", "[DESTROY] ", "dport=50002", "dst=127.0.0.2", "proto=19 "]
+        let missing = needles.filter { !r.stdout.contains($0) }
+        if r.status != 0 || !missing.isEmpty {
+            return "the real tool did not show the scenario's expectation events (missing \(missing)):\n\(r)"
+        }
+        return nil
+    }
+
+    /// conntrack-tools prints the `-o timestamp` prefix of expectation events with
+    /// `[%-8ld.%-6ld]`: microseconds left-justified and padded with spaces, never with zeros
+    /// (flow events zero-pad them). Every line of `out` must have that shape.
+    func badExpectationTimestamps(_ out: String) -> [String] {
+        let re = try! NSRegularExpression(pattern: #"^\[\d{8,}\.(?=[0-9 ]{6}\]\t)(0|[1-9]\d{0,5}) *\]\t"#)
+        return out.split(separator: "\n").map(String.init).filter {
+            re.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) == nil
+        }
+    }
+
+    func testExpectationEvents() throws {
+        try XCTSkipUnless(Tools.available, "needs root, /usr/sbin/conntrack, nft, python3 and a built .build/debug/conntrack")
+        var ran = 0, failures = 0
+        func fail(_ s: String) { XCTFail(s); failures += 1 }
+        for (c, signal) in EventParityTests.expectationCases.map({ ($0, SIGINT) })
+            + [(["-E", "expect"], SIGTERM), (["-E", "expect", "-o", "xml"], SIGTERM)] {
+            ran += 1
+            let label = "conntrack " + c.joined(separator: " ") + (signal == SIGTERM ? " (SIGTERM)" : "")
+            let (r, o) = listen(c, signal: signal, scenario: .ftp)
+            let xml = c.contains { $0.contains("xml") }
+            if let m = missingExpectationEvents(r, xml: xml) { fail(label + ": " + m); continue }
+            if let f = compareEvents(label, r, o) { fail(f) }
+            if c.contains("timestamp") && !xml {
+                let badReal = badExpectationTimestamps(r.stdout), badOurs = badExpectationTimestamps(o.stdout)
+                if !badReal.isEmpty { fail("\(label): real timestamp prefixes not as documented: \(badReal)") }
+                if !badOurs.isEmpty { fail("\(label): our timestamp prefixes: \(badOurs)") }
+            }
+        }
+        for c in EventParityTests.refusedExpectationCases {
+            ran += 1
+            let label = "conntrack " + c.joined(separator: " ")
+            let (r, o) = listen(c, scenario: .ftp)
+            if r.status != 2 || !r.stderr.contains("Illegal option") {
+                fail("\(label): the real tool no longer refuses it:\n\(r)"); continue
+            }
+            if let f = compareEvents(label, r, o) { fail(f) }
+        }
+        print("expectation event parity: \(ran) cases, \(failures) failures")
+    }
+
+    func testFlowEventsAroundTheFTPHelper() throws {
+        try XCTSkipUnless(Tools.available, "needs root, /usr/sbin/conntrack, nft, python3 and a built .build/debug/conntrack")
+        var failures = 0
+        for c in EventParityTests.ftpFlowCases {
+            let label = "conntrack " + c.joined(separator: " ") + " (FTP helper)"
+            let (r, o) = listen(c, scenario: .ftp)
+            if r.status != 0 || !r.stdout.contains("21") {
+                XCTFail("\(label): the real tool showed no FTP flow events:\n\(r)"); failures += 1; continue
+            }
+            if let f = compareEvents(label, r, o) { XCTFail(f); failures += 1 }
+        }
+        print("FTP flow event parity: \(EventParityTests.ftpFlowCases.count) cases, \(failures) failures")
     }
 }
