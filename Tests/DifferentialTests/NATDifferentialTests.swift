@@ -56,6 +56,30 @@ final class NATDifferentialTests: XCTestCase {
         }
     }
 
+    /// The comparison can fail: the kernel runs a scenario, the engine the same packets
+    /// with a different NAT address (bytes and reply tuples must differ) or a port range
+    /// next to the kernel's (the random-port check must object).
+    func testDivergenceIsDetected() throws {
+        let topo = try topologyOrSkip()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dfN-\(getpid())-div")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (name, from, to, expected) in [
+            ("snat.single_address", "10.88.2.200", "10.88.2.201", ["forwarded bytes differ", "reply tuple"]),
+            ("masq.to_ports", ":30000-30099", ":30100-30199", ["outside 30000...30099"]),
+        ] {
+            guard let s = NATScenarios.all.first(where: { $0.name == name }) else { return XCTFail("scenario \(name) is gone") }
+            let path = dir.appendingPathComponent("\(name).nft").path
+            try s.ruleset.write(toFile: path, atomically: true, encoding: .utf8)
+            let k = try topo.observeNAT(s, rulesetPath: path)
+            let other = s.ruleset.replacingOccurrences(of: from, with: to)
+            XCTAssertNotEqual(other, s.ruleset)
+            let e = try runNATEngine(s, rulesetText: other, rulesetPath: path, kernel: k)
+            let diffs = NATComparison.all(s, kernel: k, engine: e)
+            for x in expected { XCTAssertTrue(diffs.contains { $0.contains(x) }, "\(name): no '\(x)' in \(diffs)") }
+        }
+    }
+
     func run(_ scenarios: [NATScenario], file: StaticString = #filePath, line: UInt = #line) throws {
         let topo = try topologyOrSkip()
         let only = ProcessInfo.processInfo.environment["DIFF_ONLY"]
@@ -115,6 +139,9 @@ final class NATDifferentialTests: XCTestCase {
         do {
             let e = try runNATEngine(s, rulesetText: s.ruleset, rulesetPath: rulesetPath, kernel: k)
             diffs = NATComparison.all(s, kernel: k, engine: e)
+            if ProcessInfo.processInfo.environment["DIFF_VERBOSE"] != nil {
+                for (kp, ep) in e.endpoints.kernelToEngine { print("   random choice: kernel \(kp), engine \(ep)") }
+            }
         } catch {
             diffs = ["engine run failed: \(error)"]
         }

@@ -7,7 +7,7 @@ import ConntrackRuleset
 struct EnginePacket {
     var input: [UInt8]
     var verdict: FirewallVerdict
-    /// The packet as it left (NATed, TTL decremented), when forwarded.
+    /// The packet as it left (NATed, TTL decremented by the firewall), when forwarded.
     var output: [UInt8]?
     var outputInterface: String?
 }
@@ -61,7 +61,6 @@ func runNATEngine(_ s: NATScenario, rulesetText: String, rulesetPath: String,
         tracker.drainEvents { events.append($0) }
         var p = EnginePacket(input: input, verdict: v)
         if v.disposition == .forwarded {
-            PacketEdit.decrementTTL(&bytes)
             p.output = bytes
             p.outputInterface = v.outputInterface.map { kernel.router.interfaces[$0].name }
             view.forwarded[i] = bytes

@@ -134,13 +134,18 @@ enum Reply {
     }
 
     /// An ICMP error about forwarded packet `i`, quoting it as it left the router, sent
-    /// by `from` (default: the packet's destination) to the packet's source.
-    static func error(_ i: Int, from: IPAddress? = nil, type: UInt8? = nil, code: UInt8? = nil) -> (RouterView) throws -> [UInt8] {
+    /// by `from` (default: the packet's destination) to the packet's source
+    /// (IPv4 quotes the header and 8 bytes, or the whole packet with `whole`; IPv6 always
+    /// the whole packet.)
+    static func error(_ i: Int, from: IPAddress? = nil, type: UInt8? = nil, code: UInt8? = nil,
+                      whole: Bool = false) -> (RouterView) throws -> [UInt8] {
         { v in
             let p = try v.view(i)
             let v4 = p.family == .ipv4
+            let quoted = try v.out(i)
             return PacketBuilder.icmpError(from: from ?? p.destination, to: p.source, type: type ?? (v4 ? 3 : 1),
-                                           code: code ?? (v4 ? 3 : 4), quoting: try v.out(i))
+                                           code: code ?? (v4 ? 3 : 4), quoting: quoted,
+                                           quoteLength: whole && v4 ? quoted.count - Int(quoted[0] & 0xf) * 4 : nil)
         }
     }
 }

@@ -121,25 +121,9 @@ struct EndpointMap {
     }
 }
 
-// MARK: - Byte edits: what a forwarding router does besides NAT, and endpoint substitution
+// MARK: - Endpoint substitution in packet bytes
 
 enum PacketEdit {
-    /// `ip_decrease_ttl` / the IPv6 hop-limit decrement of `ip6_forward`: the part of
-    /// forwarding the firewall leaves to its caller.
-    static func decrementTTL(_ b: inout [UInt8]) {
-        guard let v = b.first.map({ $0 >> 4 }) else { return }
-        if v == 4, b.count >= 20 {
-            // The kernel's incremental form: check += htons(0x0100), end-around carry.
-            var check = UInt32(b[10]) << 8 | UInt32(b[11])
-            check += 0x0100
-            check = (check + (check >= 0xffff ? 1 : 0)) & 0xffff
-            b[10] = UInt8(check >> 8); b[11] = UInt8(check & 0xff)
-            b[8] &-= 1
-        } else if v == 6, b.count >= 40 {
-            b[7] &-= 1
-        }
-    }
-
     static func u16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
     static func set16(_ b: inout [UInt8], _ o: Int, _ v: UInt16) { b[o] = UInt8(v >> 8); b[o + 1] = UInt8(v & 0xff) }
 

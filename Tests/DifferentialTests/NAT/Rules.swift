@@ -1,13 +1,17 @@
 import PacketBuilder
 
 /// Ruleset texts for the NAT scenarios: every one also has the `states` chain that
-/// counts each packet's `ct state` right after conntrack (so per-state packet counts
-/// are compared through rule counters).
+/// counts each scenario packet's `ct state` right after conntrack (so per-state packet
+/// counts are compared through rule counters; R's own IPv6 housekeeping is left out).
 enum Rules {
     static let states = """
         table inet count {
             chain states {
                 type filter hook prerouting priority mangle; policy accept;
+                ip saddr 10.88.0.0/16 jump count
+                ip6 saddr fd88::/16 jump count
+            }
+            chain count {
                 ct state new counter
                 ct state established counter
                 ct state related counter
