@@ -54,6 +54,44 @@ enum NATScenarios {
                     expect: ["tcp CLOSE assured snat"], path: ">>>>",
                     [.a(P.tcp(.syn, 1000)), .b(Reply.tcp(0, .synAck, 5000, ack: 1001)), .a(P.tcp(.ack, 1001, ack: 5001)),
                      .b(Reply.tcp(0, .rst, 5001))]),
+        // The zone seeds the address hash (reference 9.3: initval = dst ^ zone id).
+        NATScenario("snat.address_range_in_zone", """
+            \(Rules.states)table ip raw {
+                chain pre {
+                    type filter hook prerouting priority raw; policy accept;
+                    ip saddr 10.88.1.0/24 ct zone set 9
+                    ip daddr 10.88.2.192/26 ct zone set 9
+                }
+            }
+            table ip nat {
+                chain post {
+                    type nat hook postrouting priority srcnat; policy accept;
+                    \(out) snat to 10.88.2.200-10.88.2.231
+                }
+            }
+            """, expect: ["udp snat", "udp unreplied snat", "udp unreplied snat"], path: ">>>>",
+                    [.a(P.udp(P.a(5))), .a(P.udp(P.a(6))), .a(P.udp(P.a(7))), .b(Reply.udp(0))]),
+        // An INVALID packet has no connection: it leaves untranslated.
+        NATScenario("snat.invalid_packet_not_translated", Rules.nat(post: ["\(out) snat to 10.88.2.200"]),
+                    expect: ["tcp ESTABLISHED assured snat"], path: ">>>>",
+                    [.a(P.tcp(.syn, 1000)), .b(Reply.tcp(0, .synAck, 5000, ack: 1001)), .a(P.tcp(.ack, 1001, ack: 5001)),
+                     .a(P.tcp(.pshAck, 900_000_000, ack: 5001, data: 10))]),
+        // Two NAT chains on one hook: the first that binds wins; a drop in a NAT chain drops.
+        NATScenario("snat.two_chains_first_binds", """
+            \(Rules.states)table ip nat {
+                chain first {
+                    type nat hook postrouting priority srcnat; policy accept;
+                    udp dport 54 counter drop
+                    udp dport 53 counter snat to 10.88.2.200
+                    counter
+                }
+                chain second {
+                    type nat hook postrouting priority 110; policy accept;
+                    counter snat to 10.88.2.201
+                }
+            }
+            """, expect: ["udp snat", "tcp SYN_SENT unreplied snat"], path: ">x>>",
+                    [.a(P.udp()), .a(P.udp(P.a, 41000, P.b, 54)), .a(P.tcp(.syn, 1000)), .b(Reply.udp(0))]),
         // A rule that does not match: the null binding keeps the tuple.
         NATScenario("snat.rule_not_matching", Rules.nat(post: ["ip saddr 10.88.1.99 \(out) snat to 10.88.2.200"]),
                     expect: ["udp"], path: ">>", [.a(P.udp()), .b(Reply.udp(0))]),
@@ -82,6 +120,12 @@ enum NATScenarios {
                                                post: ["\(out) snat to 10.88.2.200"]),
                     expect: ["udp snat dnat"], path: ">>>",
                     [.a(P.udp(P.a, 41000, P.b(100))), .b(Reply.udp(0)), .a(P.udp(P.a, 41000, P.b(100)))]),
+        // Hairpin: DNAT back to a host behind the input interface, masqueraded so that it
+        // answers through R.
+        NATScenario("dnat.hairpin", Rules.nat(pre: ["ip daddr 10.88.2.100 dnat to 10.88.1.6"],
+                                              post: ["ip saddr 10.88.1.0/24 ip daddr 10.88.1.0/24 oifname \"ra\" masquerade"]),
+                    expect: ["udp snat dnat"], path: ">>>",
+                    [.a(P.udp(P.a, 41000, P.b(100))), .a(Reply.udp(0)), .a(P.udp(P.a, 41000, P.b(100)))]),
         // Only new connections are NATed: an entry made before the rule applies keeps its tuple.
         NATScenario("dnat.only_matching_port", Rules.nat(pre: ["ip daddr 10.88.2.100 udp dport 53 dnat to 10.88.2.5"]),
                     expect: ["udp dnat", "udp unreplied"], path: ">>>",
@@ -110,6 +154,19 @@ enum NATScenarios {
         NATScenario("redirect.udp", Rules.nat(pre: ["udp dport 53 counter redirect to :5353"]),
                     expect: ["udp unreplied dnat"], path: "xx", listenUDP: [5353],
                     [.a(P.udp(P.a, 41000, P.b(100))), .a(P.udp(P.a, 41000, P.b(100)))]),
+        // SNAT at LOCAL_IN for a delivered packet: both manips on one entry.
+        NATScenario("redirect.with_input_snat", """
+            \(Rules.states)table ip nat {
+                chain pre {
+                    type nat hook prerouting priority dstnat; policy accept;
+                    udp dport 53 redirect to :5353
+                }
+                chain localin {
+                    type nat hook input priority 100; policy accept;
+                    counter snat to 10.77.1.99
+                }
+            }
+            """, expect: ["udp unreplied snat dnat"], path: "x", listenUDP: [5353], [.a(P.udp(P.a, 41000, P.b(100)))]),
         NATScenario("redirect.without_port", Rules.nat(pre: ["udp dport 5353 redirect"]),
                     expect: ["udp unreplied dnat"], path: "x", listenUDP: [5353],
                     [.a(P.udp(P.a, 41000, P.b(100), 5353))]),
@@ -176,6 +233,13 @@ enum NATScenarios {
                     expect: ["udp unreplied snat"], path: ">>", [.a(P.udp()), .b(Reply.error(0, whole: true))]),
         NATScenario("icmp.echo_dnat", Rules.nat(pre: ["ip daddr 10.88.2.100 dnat to 10.88.2.5"]),
                     expect: ["icmp dnat"], path: ">>", [.a(P.echo(P.a, P.b(100))), .b(Reply.echo(0))]),
+        // B's error about its own answer (reply direction) through DNAT + SNAT.
+        NATScenario("icmp.error_reply_direction_dnat_snat",
+                    Rules.nat(pre: ["ip daddr 10.88.2.100 meta l4proto udp dnat to 10.88.2.5:5353"],
+                              post: ["\(out) snat to 10.88.2.200"]),
+                    expect: ["udp snat dnat"], path: ">>>>",
+                    [.a(P.udp(P.a, 41000, P.b(100))), .b(Reply.udp(0)), .a(P.udp(P.a, 41000, P.b(100))),
+                     .b(Reply.error(2, whole: true))]),
         NATScenario("icmp.echo_random_id", Rules.nat(post: ["\(out) snat to 10.88.2.200 random"]),
                     expect: ["icmp snat"], path: ">>", random: 0...65535, [.a(P.echo()), .b(Reply.echo(0))]),
     ]
