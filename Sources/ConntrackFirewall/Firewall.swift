@@ -53,6 +53,12 @@ public struct FirewallVerdict: Sendable, Hashable {
     public var natDrop: NATDropReason
     /// Why the packet was dropped outside the ruleset (no route, failed confirmation).
     public var dropNote: String?
+    /// When the packet was the fragment that completed a datagram: the datagram as it
+    /// leaves (rules, conntrack and NAT saw the whole datagram, as in the kernel, where
+    /// defragmentation comes first), split again along the boundaries of the fragments it
+    /// was made of (`ip_do_fragment` / `ip6_fragment`); `packet` itself is left untouched.
+    /// Empty otherwise.
+    public var fragments: [[UInt8]] = []
 }
 
 /// A Linux router around the userspace tracker: a packet goes through the same hooks in
@@ -106,6 +112,26 @@ public final class Firewall {
     /// bytes of `packet` in place, and a forwarded packet leaves with its TTL / hop limit
     /// decremented (IPv4 header checksum updated), as `ip_forward` does.
     public func process(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?) -> FirewallVerdict {
+        // Defragmentation (-400) comes before everything else: the chains, conntrack and
+        // NAT see whole datagrams.
+        switch tracker.reassemble(UnsafeRawBufferPointer(packet), now: now, checksumVerified: input == nil) {
+        case .notFragment:
+            return run(packet, now: now, input: input, tracked: nil)
+        case .queued:
+            return FirewallVerdict(disposition: .queued, conntrack: Verdict(state: .fragmentQueued), outputInterface: nil,
+                                   decidedBy: nil, translated: false, natDrop: .none, dropNote: nil)
+        case .refused(let v):
+            return run(packet, now: now, input: input, tracked: v)
+        case .complete(var datagram, let ends, let id):
+            var out = datagram.withUnsafeMutableBytes { run($0, now: now, input: input, tracked: nil) }
+            if out.disposition == .forwarded { out.fragments = Self.refragment(datagram, at: ends, id: id) }
+            return out
+        }
+    }
+
+    /// The pipeline after defragmentation; `tracked` is a verdict conntrack already gave
+    /// (a refused fragment).
+    func run(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?, tracked: Verdict?) -> FirewallVerdict {
         var ctx = Context(fields: PacketFields(UnsafeRawBufferPointer(packet)), iif: input ?? -1, now: now)
         let local = input == nil
         let first: ChainHook = local ? .output : .prerouting
@@ -117,7 +143,7 @@ public final class Firewall {
         var md = PacketMetadata(zone: ctx.zone, hook: local ? .localOut : .preRouting, notrack: ctx.notrack)
         md.deferConfirmation = true
         md.checksumVerified = local
-        let v = tracker.process(UnsafeRawBufferPointer(packet), now: now, metadata: md)
+        let v = tracked ?? tracker.process(UnsafeRawBufferPointer(packet), now: now, metadata: md)
         ctx.verdict = v
         out.conntrack = v
         if v.state == .fragmentQueued { out.disposition = .queued; return out }
