@@ -44,6 +44,7 @@ final class NATDifferentialTests: XCTestCase {
     func testDNATMasqueradeRedirect() throws { try run(NATScenarios.dnat + NATScenarios.masquerade + NATScenarios.redirect) }
     func testNATClashesAndICMP() throws { try run(NATScenarios.clashes + NATScenarios.icmp) }
     func testNATProtocolsAndIPv6() throws { try run(NATScenarios.protocols + NATScenarios.ipv6) }
+    func testFragmentsThroughTheRouter() throws { try run(NATScenarios.fragments) }
     func testStatefulFilter() throws { try run(FilterScenarios.all) }
 
     /// Scenario names are unique and there are enough of them (the issue asks for 40).

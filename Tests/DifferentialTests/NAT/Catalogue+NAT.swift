@@ -291,5 +291,25 @@ enum NATScenarios {
                      .b(Reply.udp(0)), .b(Reply.udp(1))]),
     ]
 
-    static let all = snat + dnat + masquerade + redirect + clashes + icmp + protocols + ipv6
+    static let bigUDP = PacketBuilder.udp(from: P.a, 41000, to: P.b, 53, payload: [UInt8](repeating: 3, count: 2000),
+                                          ip: { var o = IPOptions(); o.identification = 0x5151; return o }())
+    static let bigUDPToVIP = PacketBuilder.udp(from: P.a, 41000, to: P.b(100), 53, payload: [UInt8](repeating: 3, count: 2000),
+                                               ip: { var o = IPOptions(); o.identification = 0x5152; return o }())
+    static let bigUDP6 = PacketBuilder.udp(from: P.a6, 41000, to: P.b6, 53, payload: [UInt8](repeating: 3, count: 2000))
+
+    /// Fragmented datagrams: R reassembles before anything else, NATs the datagram and
+    /// sends it on split along the original fragments (`ip_do_fragment`'s fast path).
+    static let fragments: [NATScenario] = [
+        NATScenario("frag.snat_udp", Rules.nat(post: ["\(out) snat to 10.88.2.200"]),
+                    expect: ["udp snat"], path: "xx>>", P.fragmentsFromA(bigUDP) + [.b(Reply.udp(2))]),
+        NATScenario("frag.dnat_port_rule", Rules.nat(pre: ["ip daddr 10.88.2.100 udp dport 53 dnat to 10.88.2.5:5353"]),
+                    expect: ["udp dnat"], path: "xx>>", P.fragmentsFromA(bigUDPToVIP) + [.b(Reply.udp(2))]),
+        NATScenario("frag.filter_port_accept",
+                    Rules.filter(forward: ["udp dport 53 counter accept", "counter"], policy: "drop"),
+                    expect: ["udp unreplied"], path: "xx>", P.fragmentsFromA(bigUDP)),
+        NATScenario("frag.snat_udp_v6", Rules.nat("ip6", post: ["\(out) snat to fd88:2::200"]),
+                    expect: ["udp snat"], path: "xx>>", P.fragmentsFromA(bigUDP6) + [.b(Reply.udp(2))]),
+    ]
+
+    static let all = fragments + snat + dnat + masquerade + redirect + clashes + icmp + protocols + ipv6
 }

@@ -50,11 +50,6 @@ enum NATComparison {
             }
             guard i < e.packets.count else { break }
             let ep = e.packets[i]
-            if kp.outputs.count > 1 {
-                d.append("#\(i + 1): R sent \(kp.outputs.count) frames: "
-                         + kp.outputs.map { "\($0.interface) \(describe($0.bytes))" }.joined(separator: ", "))
-            }
-            let ko = kp.outputs.first
             let why = { () -> String in
                 var s = "\(ep.verdict.disposition) ct=\(ep.verdict.conntrack.state)"
                 if ep.verdict.conntrack.reason != .none { s += "(\(ep.verdict.conntrack.reason))" }
@@ -66,23 +61,37 @@ enum NATComparison {
                 if let n = ep.verdict.dropNote { s += " (\(n))" }
                 return s
             }
-            switch (ko, ep.output) {
-            case (nil, nil):
-                break
-            case (let ko?, nil):
-                d.append("#\(i + 1) \(describe(kp.input)): the kernel forwarded it out of \(ko.interface) as "
-                         + "\(describe(ko.bytes)); the engine: \(why())")
-            case (nil, let eo?):
+            switch (kp.outputs.isEmpty, ep.outputs.isEmpty) {
+            case (true, true):
+                continue
+            case (false, true):
+                d.append("#\(i + 1) \(describe(kp.input)): the kernel forwarded it out of \(kp.outputs[0].interface) as "
+                         + kp.outputs.map { describe($0.bytes) }.joined(separator: ", ") + "; the engine: \(why())")
+                continue
+            case (true, false):
                 d.append("#\(i + 1) \(describe(kp.input)): the kernel did not forward it; the engine forwarded it out of "
-                         + "\(ep.outputInterface ?? "?") as \(describe(eo))")
-            case (let ko?, let eo?):
+                         + "\(ep.outputInterface ?? "?") as " + ep.outputs.map(describe).joined(separator: ", "))
+                continue
+            case (false, false):
+                break
+            }
+            if kp.outputs.count != ep.outputs.count {
+                d.append("#\(i + 1): the kernel sent \(kp.outputs.count) frames, the engine \(ep.outputs.count):\n"
+                         + kp.outputs.map { "      kernel: \($0.interface) \(describe($0.bytes)) \(hex($0.bytes))\n" }.joined()
+                         + ep.outputs.map { "      engine: \(describe($0)) \(hex($0))\n" }.joined())
+                continue
+            }
+            for (j, (ko, eo)) in zip(kp.outputs, ep.outputs).enumerated() {
+                let which = kp.outputs.count > 1 ? "#\(i + 1) frame \(j + 1)" : "#\(i + 1)"
                 if ko.interface != ep.outputInterface {
-                    d.append("#\(i + 1): output interface: kernel \(ko.interface), engine \(ep.outputInterface ?? "?")")
+                    d.append("\(which): output interface: kernel \(ko.interface), engine \(ep.outputInterface ?? "?")")
                 }
-                let norm = PacketEdit.substitute(eo, e.endpoints.engineToKernel)
+                var norm = PacketEdit.substitute(eo, e.endpoints.engineToKernel)
+                PacketEdit.copyIPv6FragmentID(from: ko.bytes, to: &norm)
                 if norm != ko.bytes {
                     let diff = zip(norm, ko.bytes).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
-                    d.append("#\(i + 1) forwarded bytes differ (offsets \(diff.prefix(12))\(norm.count != ko.bytes.count ? ", lengths \(ko.bytes.count)/\(norm.count)" : "")):\n"
+                    let lengths = norm.count != ko.bytes.count ? ", lengths \(ko.bytes.count)/\(norm.count)" : ""
+                    d.append("\(which) forwarded bytes differ (offsets \(diff.prefix(12))\(lengths)):\n"
                              + "      kernel: \(describe(ko.bytes)) \(hex(ko.bytes))\n"
                              + "      engine: \(describe(eo)) \(hex(norm))")
                 }

@@ -7,8 +7,9 @@ import ConntrackRuleset
 struct EnginePacket {
     var input: [UInt8]
     var verdict: FirewallVerdict
-    /// The packet as it left (NATed, TTL decremented by the firewall), when forwarded.
-    var output: [UInt8]?
+    /// What left the router: the packet (NATed, TTL decremented by the firewall), or the
+    /// fragments of the datagram it completed; empty when not forwarded.
+    var outputs: [[UInt8]] = []
     var outputInterface: String?
 }
 
@@ -61,11 +62,11 @@ func runNATEngine(_ s: NATScenario, rulesetText: String, rulesetPath: String,
         tracker.drainEvents { events.append($0) }
         var p = EnginePacket(input: input, verdict: v)
         if v.disposition == .forwarded {
-            p.output = bytes
+            p.outputs = v.fragments.isEmpty ? [bytes] : v.fragments
             p.outputInterface = v.outputInterface.map { kernel.router.interfaces[$0].name }
-            view.forwarded[i] = bytes
+            view.forwarded[i] = p.outputs[0]
             if let ko = k.outputs.first?.bytes {
-                violations += learnEndpoints(kernel: ko, engine: bytes, kernelInput: k.input, engineInput: input,
+                violations += learnEndpoints(kernel: ko, engine: p.outputs[0], kernelInput: k.input, engineInput: input,
                                              range: s.randomPorts, into: &map, packet: i)
             }
         }

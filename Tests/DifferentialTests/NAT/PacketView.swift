@@ -43,6 +43,12 @@ struct PacketView: CustomStringConvertible {
             proto = b[offset + 6]
             l4 = offset + 40
             end = quoted ? n : min(n, offset + 40 + (Int(b[offset + 4]) << 8 | Int(b[offset + 5])))
+            if proto == 44, end >= l4 + 8 {
+                // Fragment header: the ports are in the first fragment only.
+                if Int(b[l4 + 2]) << 8 | Int(b[l4 + 3]) & 0xfff8 != 0 { return }
+                proto = b[l4]
+                l4 += 8
+            }
         default:
             return nil
         }
@@ -194,6 +200,14 @@ enum PacketEdit {
             if before != b { recomputeICMPChecksum(&b, v) }
         }
         return b
+    }
+
+    /// IPv6 fragments the kernel sends get an identification of its choosing
+    /// (`ipv6_select_ident`): `b`'s is replaced by `kernel`'s when both are IPv6 fragments.
+    static func copyIPv6FragmentID(from kernel: [UInt8], to b: inout [UInt8]) {
+        guard kernel.count >= 48, b.count >= 48, kernel[0] >> 4 == 6, b[0] >> 4 == 6, kernel[6] == 44, b[6] == 44
+        else { return }
+        for o in 44..<48 { b[o] = kernel[o] }
     }
 
     static func recomputeICMPChecksum(_ b: inout [UInt8], _ v: PacketView) {

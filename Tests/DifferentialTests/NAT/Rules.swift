@@ -93,6 +93,11 @@ enum P {
                            payload: [UInt8](repeating: 7, count: 32))
     }
 
+    /// `packet` sent from A as fragments of at most `size` payload bytes.
+    static func fragmentsFromA(_ packet: [UInt8], size: Int = 800) -> [NATStep] {
+        PacketBuilder.fragment(packet, payloadSize: size).map { .a($0) }
+    }
+
     /// A whole TCP connection from A (`src:sport` -> `dst:dport`) through the router,
     /// B answering wherever the router sent the SYN: handshake, 100 bytes each way,
     /// FIN from A, FIN/ACK from B, last ACK (TIME_WAIT). `first` is the index of the SYN
