@@ -177,6 +177,42 @@ public final class Tracker {
     /// The entry's zone id (original direction).
     public func zone(_ handle: ConnectionHandle) -> UInt16 { core.pointee.table.slab[Int(handle.index)].zoneID }
 
+    // MARK: helpers and expectations
+
+    /// `ct helper set`: attaches a helper to the unconfirmed entry behind `handle` (the
+    /// kernel attaches helpers only before confirmation, and never replaces one).
+    public func assignHelper(_ handle: ConnectionHandle, _ helper: ConnectionHelper) {
+        let idx = Int(handle.index)
+        guard core.pointee.table.slab[idx].status & StatusBit.confirmed == 0 else { return }
+        let h = core.pointee.table.ensureHelpers()
+        if h[idx].kind == 0 { h[idx].kind = helper.rawValue }
+    }
+
+    /// Runs the entry's helper on `packet` as the kernel does at the confirm hook (after
+    /// NAT): FTP commands and replies and TFTP requests register expectations. Returns
+    /// false when the kernel would drop the packet (a partial FTP command, a refused
+    /// expectation).
+    public func runHelper(_ packet: UnsafeRawBufferPointer, verdict: Verdict, now: UInt64) -> Bool {
+        core.pointee.runHelper(Bytes(packet), verdict: verdict, now: now)
+    }
+
+    /// Calls `body` with every live expectation (`conntrack -L expect`).
+    public func forEachExpectation(now: UInt64, _ body: (Expectation) -> Void) {
+        for e in core.pointee.expectations where Int64(bitPattern: e.expires &- now) > 0 {
+            body(core.pointee.expectationValue(e, now: now))
+        }
+    }
+
+    /// Live expectations.
+    public var expectationCount: Int { core.pointee.expectations.count }
+
+    /// Hands every queued expectation event to `body` in order and empties the queue.
+    public func drainExpectationEvents(_ body: (ExpectationEvent) -> Void) {
+        let e = core.pointee.expectationEvents
+        core.pointee.expectationEvents.removeAll(keepingCapacity: true)
+        for x in e { body(x) }
+    }
+
     /// Live entries (`nf_conntrack_count`), expired-but-not-reaped ones included.
     public var count: Int { core.pointee.table.count }
 

@@ -164,7 +164,11 @@ public final class Firewall {
             if runStage(.postrouting, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
             out.disposition = .forwarded
         }
-        // confirm (last priority)
+        // helpers, then confirm (last priority)
+        if v.connection != nil && !tracker.runHelper(UnsafeRawBufferPointer(packet), verdict: v, now: now) {
+            out.dropNote = "dropped by the connection's helper"
+            return dropped(&out, ctx)
+        }
         if !tracker.confirm(v, now: now) {
             out.disposition = .dropped
             out.dropNote = "insert failed: the NATed tuple clashes with an existing entry"
@@ -324,6 +328,13 @@ public final class Firewall {
                     ctx.zone = Zone(id: UInt16(truncatingIfNeeded: s.value), directions: .both)
                 case .notrack:
                     ctx.notrack = true
+                case .setHelper:
+                    // nft_ct_helper_obj_eval: unconfirmed entries of the object's protocol only.
+                    if let h = ctx.verdict.connection, ctx.verdict.unconfirmed,
+                       ctx.fields.proto == UInt8(truncatingIfNeeded: s.value >> 8),
+                       let helper = ConnectionHelper(rawValue: UInt8(truncatingIfNeeded: s.value)) {
+                        tracker.assignHelper(h, helper)
+                    }
                 case .nat:
                     let spec = program.nats[Int(s.value)]
                     guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
