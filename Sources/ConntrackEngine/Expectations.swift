@@ -43,6 +43,13 @@ struct HelperData {
     /// Master connection (slab index + 1) of an expected connection, and its id.
     @usableFromInline var master: UInt32 = 0
     @usableFromInline var masterID: UInt32 = 0
+    /// `struct nf_ct_seqadj` per direction: correction position, offsets before/after.
+    @usableFromInline var correction0: UInt32 = 0
+    @usableFromInline var before0: UInt32 = 0
+    @usableFromInline var after0: UInt32 = 0
+    @usableFromInline var correction1: UInt32 = 0
+    @usableFromInline var before1: UInt32 = 0
+    @usableFromInline var after1: UInt32 = 0
     init() {}
 }
 
@@ -104,14 +111,20 @@ extension TrackerCore {
 
     /// `nf_ct_expect_related`: replaces an identical expectation of the same master,
     /// refuses a clash, evicts the master's oldest beyond the helper's limit.
+    enum RegisterResult { case ok, busy, refused }
+
     @discardableResult
     mutating func registerExpectation(_ e: EngineExpectation, now: UInt64) -> Bool {
+        registerExpectationResult(e, now: now) == .ok
+    }
+
+    mutating func registerExpectationResult(_ e: EngineExpectation, now: UInt64) -> RegisterResult {
         var i = 0
         while i < expectations.count {
             let x = expectations[i]
             let same = x.key == e.key && x.maskSrcHi == e.maskSrcHi && x.maskSrcLo == e.maskSrcLo && x.maskSport == e.maskSport
             if same {
-                if x.master != e.master || x.masterID != e.masterID { return false }
+                if x.master != e.master || x.masterID != e.masterID { return .refused }
                 removeExpectation(at: i, now: now)
                 continue
             }
@@ -121,7 +134,7 @@ extension TrackerCore {
                 && x.key.dstLo == e.key.dstLo && x.key.dport == e.key.dport && x.key.zone == e.key.zone
                 && (x.key.srcHi ^ e.key.srcHi) & mHi == 0 && (x.key.srcLo ^ e.key.srcLo) & mLo == 0
                 && (x.key.sport ^ e.key.sport) & mP == 0 {
-                return false
+                return .busy
             }
             i += 1
         }
@@ -132,9 +145,9 @@ extension TrackerCore {
             if let j = expectations.firstIndex(where: { $0.master == e.master && $0.masterID == e.masterID }) {
                 removeExpectation(at: j, now: now)
             }
-            if Int(h[e.master].expecting) >= limit { return false }
+            if Int(h[e.master].expecting) >= limit { return .refused }
         }
-        if expectations.count >= config.expectMax { return false }
+        if expectations.count >= config.expectMax { return .refused }
         var n = e
         expectSerial &+= 1
         n.id = idHash(expectSerial ^ 0x8000_0000)
@@ -142,7 +155,7 @@ extension TrackerCore {
         h[e.master].expecting &+= 1
         counters.expectCreate &+= 1
         queueExpectationEvent(n, type: .new, now: now)
-        return true
+        return .ok
     }
 
     /// Removes every expectation of a dying master (`nf_ct_remove_expectations`).
@@ -213,46 +226,67 @@ extension TrackerCore {
 
     // MARK: helpers (run at the confirm hook, after NAT)
 
-    /// Runs the connection's helper on a packet (`nf_confirm` -> `helper->help`).
-    /// Returns false when the helper drops the packet (partial FTP command).
-    mutating func runHelper(_ b: Bytes, verdict: Verdict, now: UInt64) -> Bool {
-        guard let hs = table.helpers, let handle = verdict.connection else { return true }
+    /// Runs the connection's helper on a packet (`nf_confirm` -> `helper->help`), then
+    /// the sequence adjustment of NAT-mangled TCP connections (`nf_ct_seq_adjust`).
+    /// `m.count` is the buffer's capacity, `length` the packet's length (it changes when
+    /// the NAT part of the FTP helper rewrites a command). Returns false when the kernel
+    /// would drop the packet.
+    mutating func runHelper(_ m: MutableBytes, length: inout Int, verdict: Verdict, now: UInt64) -> Bool {
+        guard let hs = table.helpers, let handle = verdict.connection,
+              verdict.state != .invalid, verdict.state != .untracked else { return true }
         let idx = Int(handle.index)
         let kind = hs[idx].kind
-        if kind == 0 { return true }
-        var p = L3Packet()
-        guard parseL3(b, into: &p) == .none, !p.isFragment else { return true }
         let dir = verdict.direction.rawValue
-        switch kind {
-        case ConnectionHelper.ftp.rawValue:
-            guard verdict.state == .established, p.proto == 6 else { return true }
-            return ftpHelp(idx, b, p, dir: dir, now: now)
-        case ConnectionHelper.tftp.rawValue:
-            guard p.proto == 17, p.l4Length >= 10 else { return true }
-            let opcode = b.u16(p.l4Offset &+ 8)
-            guard opcode == 1 || opcode == 2 else { return true }
-            // Expect the server's answer from any port to the client's reply-direction port.
-            let r = table.key(idx, 1)
-            var e = EngineExpectation(key: FlowKey(srcHi: r.srcHi, srcLo: r.srcLo, dstHi: r.dstHi, dstLo: r.dstLo, sport: 0,
-                                                   dport: r.dport, proto: 17, family: r.family,
-                                                   zone: table.slab[idx].zoneID(for: 0)),
-                                      maskSrcHi: ~0, maskSrcLo: r.family == 2 ? 0 : ~0, maskSport: 0, master: idx,
-                                      masterID: table.slab[idx].id, expires: now &+ 300 &* Self.nsPerSecond, flags: 0,
-                                      helper: kind, id: 0, followMaster: false, natDir: 0, savedPort: 0)
-            if table.slab[idx].status & Self.natMask != 0 {
-                // nf_nat_tftp: no mangling; the data connection follows the master's NAT.
-                e.followMaster = true
-                e.natDir = 1
-                e.savedPort = table.slab[idx].sport
+        var ok = true
+        if kind != 0 {
+            var p = L3Packet()
+            let b = Bytes(base: UnsafeRawPointer(m.base), count: length)
+            guard parseL3(b, into: &p) == .none, !p.isFragment else { return true }
+            switch kind {
+            case ConnectionHelper.ftp.rawValue:
+                if verdict.state == .established && p.proto == 6 {
+                    ok = ftpHelp(idx, m, &length, p, dir: dir, now: now)
+                }
+            case ConnectionHelper.tftp.rawValue:
+                if p.proto == 17 && p.l4Length >= 10 {
+                    let opcode = b.u16(p.l4Offset &+ 8)
+                    if opcode == 1 || opcode == 2 { ok = tftpHelp(idx, now: now) }
+                }
+            default:
+                break
             }
-            return registerExpectation(e, now: now)
-        default:
-            return true
         }
+        if ok && table.slab[idx].status & StatusBit.seqAdjust != 0 {
+            ok = seqAdjust(idx, m, length: length, dir: dir)
+        }
+        if !ok { counters.helperDrops &+= 1 }
+        return ok
     }
 
-    /// `nf_conntrack_ftp` `help()`.
-    mutating func ftpHelp(_ idx: Int, _ b: Bytes, _ p: L3Packet, dir: UInt8, now: UInt64) -> Bool {
+    /// `nf_conntrack_tftp`: a read or write request expects the server's answer from any
+    /// port to the client's (reply-direction) port; with NAT the data follows the master.
+    mutating func tftpHelp(_ idx: Int, now: UInt64) -> Bool {
+        let r = table.key(idx, 1)
+        var e = EngineExpectation(key: FlowKey(srcHi: r.srcHi, srcLo: r.srcLo, dstHi: r.dstHi, dstLo: r.dstLo, sport: 0,
+                                               dport: r.dport, proto: 17, family: r.family,
+                                               zone: table.slab[idx].zoneID(for: 0)),
+                                  maskSrcHi: ~0, maskSrcLo: r.family == 2 ? 0 : ~0, maskSport: 0, master: idx,
+                                  masterID: table.slab[idx].id, expires: now &+ 300 &* Self.nsPerSecond, flags: 0,
+                                  helper: ConnectionHelper.tftp.rawValue, id: 0, followMaster: false, natDir: 0,
+                                  savedPort: 0)
+        if table.slab[idx].status & Self.natMask != 0 {
+            // nf_nat_tftp: no rewriting; the data connection follows the master's NAT.
+            e.followMaster = true
+            e.natDir = 1
+            e.savedPort = table.slab[idx].sport
+        }
+        return registerExpectation(e, now: now)
+    }
+
+    /// `nf_conntrack_ftp` `help()`, with `nf_nat_ftp` for NATed connections.
+    mutating func ftpHelp(_ idx: Int, _ m: MutableBytes, _ length: inout Int, _ p: L3Packet, dir: UInt8,
+                          now: UInt64) -> Bool {
+        let b = Bytes(base: UnsafeRawPointer(m.base), count: length)
         let o = p.l4Offset
         guard p.l4Length >= 20 else { return true }
         let dataOff = o &+ Int(b.u8(o &+ 12) >> 4) &* 4
@@ -261,8 +295,7 @@ extension TrackerCore {
         let seq = b.u32(o &+ 4)
         let endsInNL = b.u8(p.length &- 1) == 0x0a
         let nextSeq = seq &+ UInt32(len)
-        let hs = table.helpers!
-        var h = hs[idx]
+        var h = table.helpers![idx]
         let afterNL: Bool = dir == 0
             ? (h.nlCount0 > 0 && h.nl00 == seq) || (h.nlCount0 > 1 && h.nl01 == seq)
             : (h.nlCount1 > 0 && h.nl10 == seq) || (h.nlCount1 > 1 && h.nl11 == seq)
@@ -271,12 +304,11 @@ extension TrackerCore {
             let me = table.key(idx, dir)
             var addrHi = me.srcHi, addrLo = me.srcLo
             var port: UInt16 = 0
+            var matchOff = 0, matchLen = 0
+            var type = FTPParser.CommandType.port
             let r = FTPParser.parse(b, dataOff, len, dir: dir, family: p.family, addrHi: &addrHi, addrLo: &addrLo,
-                                    port: &port)
-            if r < 0 {
-                counters.helperDrops &+= 1
-                return false // partial match: dropped, nl seq not updated
-            }
+                                    port: &port, matchOffset: &matchOff, matchLength: &matchLen, type: &type)
+            if r < 0 { return false } // partial match: dropped, newline positions not updated
             if r > 0 {
                 let other = table.key(idx, dir ^ 1)
                 var dHi = other.dstHi, dLo = other.dstLo
@@ -286,17 +318,18 @@ extension TrackerCore {
                     if config.ftpLoose { dHi = addrHi; dLo = addrLo } else { record = false }
                 }
                 if record {
-                    if table.slab[idx].status & Self.natMask != 0 {
-                        // nf_nat_ftp would rewrite the command and adjust sequence numbers.
-                        counters.helperNATUnsupported &+= 1
-                    }
-                    let e = EngineExpectation(
+                    var e = EngineExpectation(
                         key: FlowKey(srcHi: other.srcHi, srcLo: other.srcLo, dstHi: dHi, dstLo: dLo, sport: 0, dport: port,
                                      proto: 6, family: p.family, zone: table.slab[idx].zoneID(for: 0)),
                         maskSrcHi: ~0, maskSrcLo: p.family == 2 ? 0 : ~0, maskSport: 0, master: idx,
                         masterID: table.slab[idx].id, expires: now &+ 300 &* Self.nsPerSecond, flags: 0,
                         helper: ConnectionHelper.ftp.rawValue, id: 0, followMaster: false, natDir: 0, savedPort: 0)
-                    verdict = registerExpectation(e, now: now)
+                    if table.slab[idx].status & Self.natMask != 0 {
+                        verdict = natFTP(idx, m, &length, p, dataOff: dataOff, dir: dir, &e, type: type,
+                                         matchOff: matchOff, matchLen: matchLen, seq: seq, now: now)
+                    } else {
+                        verdict = registerExpectation(e, now: now)
+                    }
                     h = table.helpers![idx]
                 }
             }
@@ -321,47 +354,219 @@ extension TrackerCore {
             }
         }
         table.helpers![idx] = h
-        if !verdict { counters.helperDrops &+= 1 }
         return verdict
+    }
+
+    /// `nf_nat_ftp`: the expectation follows the master's NAT; its port is the command's
+    /// port if free (else one tried at random above it); the command is rewritten with
+    /// the address the data must go to and the length change recorded for sequence
+    /// adjustment.
+    mutating func natFTP(_ idx: Int, _ m: MutableBytes, _ length: inout Int, _ p: L3Packet, dataOff: Int, dir: UInt8,
+                         _ e: inout EngineExpectation, type: FTPParser.CommandType, matchOff: Int, matchLen: Int,
+                         seq: UInt32, now: UInt64) -> Bool {
+        let to = table.key(idx, dir ^ 1)
+        e.savedPort = e.key.dport
+        e.natDir = dir ^ 1
+        e.followMaster = true
+        // nf_nat_exp_find_port
+        let minPort = e.savedPort
+        let range = Int(UInt16.max) - Int(minPort)
+        var attempts = min(range, 128)
+        var port = minPort
+        var found: UInt16 = 0
+        while true {
+            e.key.dport = port
+            let r = registerExpectationResult(e, now: now)
+            if r == .ok { found = port; break }
+            attempts -= 1
+            if r != .busy || attempts < 0 || range <= 0 { break }
+            port = minPort &+ UInt16(truncatingIfNeeded: Int(nextRandom16()) % range)
+        }
+        if found == 0 { return false }
+        let text = FTPParser.format(type, family: p.family, hi: to.dstHi, lo: to.dstLo, port: found)
+        guard mangleTCP(idx, m, &length, p, dataOff: dataOff, matchOff: matchOff, matchLen: matchLen,
+                        replacement: text, dir: dir, seq: seq) else {
+            // nf_ct_unexpect_related
+            if let i = expectations.lastIndex(where: { $0.master == idx && $0.key.dport == found }) {
+                removeExpectation(at: i, now: now)
+            }
+            return false
+        }
+        return true
+    }
+
+    /// `__nf_nat_mangle_tcp_packet`: replaces `matchLen` payload bytes at `matchOff` with
+    /// `replacement`, fixes the IP length (and IPv4 header checksum), recomputes the TCP
+    /// checksum and records the length change (`nf_ct_seqadj_set`).
+    mutating func mangleTCP(_ idx: Int, _ m: MutableBytes, _ length: inout Int, _ p: L3Packet, dataOff: Int,
+                            matchOff: Int, matchLen: Int, replacement: [UInt8], dir: UInt8, seq: UInt32) -> Bool {
+        let newLength = length - matchLen + replacement.count
+        guard newLength <= m.count, newLength <= 65535 else { return false }
+        let start = dataOff + matchOff
+        let tail = length - (start + matchLen)
+        (m.base + start + replacement.count).copyMemory(from: m.base + start + matchLen, byteCount: tail)
+        replacement.withUnsafeBytes { (m.base + start).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        length = newLength
+        if p.family == 2 {
+            m.set16(2, UInt16(newLength))
+            m.set16(10, 0)
+            let b = Bytes(base: UnsafeRawPointer(m.base), count: newLength)
+            m.set16(10, ~Checksum.fold(Checksum.sum(b, 0, p.l4Offset)))
+        } else {
+            m.set16(4, UInt16(newLength - 40))
+        }
+        // TCP checksum over the new segment.
+        let o = p.l4Offset
+        m.set16(o + 16, 0)
+        let b = Bytes(base: UnsafeRawPointer(m.base), count: newLength)
+        var q = p
+        q.length = newLength
+        var sum = Checksum.sum(b, o, newLength - o)
+        if p.family == 2 {
+            sum &+= p.srcHi >> 48 &+ (p.srcHi >> 32) & 0xffff &+ p.dstHi >> 48 &+ (p.dstHi >> 32) & 0xffff
+        } else {
+            for a in stride(from: 0, to: 16, by: 2) { sum &+= UInt64(b.u16(8 + a)) &+ UInt64(b.u16(24 + a)) }
+        }
+        sum &+= 6 &+ UInt64(newLength - o)
+        m.set16(o + 16, ~Checksum.fold(sum))
+        let off = replacement.count - matchLen
+        if off != 0 { seqAdjustSet(idx, dir: dir, seq: seq, offset: Int32(off)) }
+        return true
+    }
+
+    /// `nf_ct_seqadj_set`
+    mutating func seqAdjustSet(_ idx: Int, dir: UInt8, seq: UInt32, offset: Int32) {
+        table.slab[idx].status |= StatusBit.seqAdjust
+        var h = table.helpers![idx]
+        func before(_ a: UInt32, _ b: UInt32) -> Bool { Int32(bitPattern: a &- b) < 0 }
+        let off = UInt32(bitPattern: offset)
+        if dir == 0 {
+            if h.before0 == h.after0 || before(h.correction0, seq) {
+                h.correction0 = seq; h.before0 = h.after0; h.after0 &+= off
+            }
+        } else {
+            if h.before1 == h.after1 || before(h.correction1, seq) {
+                h.correction1 = seq; h.before1 = h.after1; h.after1 &+= off
+            }
+        }
+        table.helpers![idx] = h
+    }
+
+    /// `nf_ct_seq_offset`: the offset for a sequence number of direction `dir`.
+    static func seqOffset(_ h: HelperData, dir: UInt8, seq: UInt32) -> UInt32 {
+        let (corr, before, after) = dir == 0 ? (h.correction0, h.before0, h.after0) : (h.correction1, h.before1, h.after1)
+        return Int32(bitPattern: seq &- corr) > 0 ? after : before
+    }
+
+    /// `nf_ct_seq_adjust`: the packet's sequence number moves by this direction's offset,
+    /// its ack (and SACK blocks) back by the other direction's, checksum updated.
+    mutating func seqAdjust(_ idx: Int, _ m: MutableBytes, length: Int, dir: UInt8) -> Bool {
+        var p = L3Packet()
+        guard parseL3(Bytes(base: UnsafeRawPointer(m.base), count: length), into: &p) == .none, p.proto == 6,
+              p.l4Length >= 20 else { return true }
+        let h = table.helpers![idx]
+        let o = p.l4Offset
+        func replace32(_ at: Int, _ v: UInt32) {
+            var c = m.u16(o + 16)
+            c = checksumReplace16(c, m.u16(at), UInt16(truncatingIfNeeded: v >> 16))
+            c = checksumReplace16(c, m.u16(at + 2), UInt16(truncatingIfNeeded: v))
+            m.set16(o + 16, c)
+            m.set16(at, UInt16(truncatingIfNeeded: v >> 16)); m.set16(at + 2, UInt16(truncatingIfNeeded: v))
+        }
+        func u32(_ at: Int) -> UInt32 { UInt32(m.u16(at)) << 16 | UInt32(m.u16(at + 2)) }
+        let seq = u32(o + 4)
+        replace32(o + 4, seq &+ Self.seqOffset(h, dir: dir, seq: seq))
+        guard m.u8(o + 13) & 0x10 != 0 else { return true }
+        let (corr, before, after) = dir == 1 ? (h.correction0, h.before0, h.after0) : (h.correction1, h.before1, h.after1)
+        func back(_ v: UInt32) -> UInt32 {
+            v &- (Int32(bitPattern: (v &- before) &- corr) > 0 ? after : before)
+        }
+        replace32(o + 8, back(u32(o + 8)))
+        // nf_ct_sack_adjust: SACK blocks in the options.
+        let end = o + Int(m.u8(o + 12) >> 4) * 4
+        var i = o + 20
+        while i < end && end <= length {
+            let kind = m.u8(i)
+            if kind == 0 { break }
+            if kind == 1 { i += 1; continue }
+            guard i + 1 < end else { break }
+            let l = Int(m.u8(i + 1))
+            guard l >= 2, i + l <= end else { break }
+            if kind == 5 && l >= 10 && (l - 2) % 8 == 0 {
+                var j = i + 2
+                while j + 8 <= i + l {
+                    replace32(j, back(u32(j)))
+                    replace32(j + 4, back(u32(j + 4)))
+                    j += 8
+                }
+            }
+            i += l
+        }
+        return true
     }
 }
 
 /// The FTP command/reply patterns of `nf_conntrack_ftp` (`find_pattern` and its number
 /// parsers).
 enum FTPParser {
-    /// 1: match (address and port filled), 0: no match, -1: partial match (drop).
+    /// `enum nf_ct_ftp_type`
+    enum CommandType { case port, pasv, eprt, epsv }
+
+    /// 1: match (address, port, where the numbers are), 0: no match, -1: partial match.
     static func parse(_ b: Bytes, _ off: Int, _ len: Int, dir: UInt8, family: UInt8, addrHi: inout UInt64,
-                      addrLo: inout UInt64, port: inout UInt16) -> Int {
+                      addrLo: inout UInt64, port: inout UInt16, matchOffset: inout Int, matchLength: inout Int,
+                      type: inout CommandType) -> Int {
         if dir == 0 {
-            var r = pattern(b, off, len, "PORT", skip: 0x20) { i in
+            type = .port
+            var r = pattern(b, off, len, "PORT", skip: 0x20, &matchOffset, &matchLength) { i, _ in
                 rfc959(b, off &+ i, len &- i, term: 0x0d, family: family, &addrHi, &addrLo, &port)
             }
             if r == 0 {
-                r = pattern(b, off, len, "EPRT", skip: 0x20) { i in
+                type = .eprt
+                r = pattern(b, off, len, "EPRT", skip: 0x20, &matchOffset, &matchLength) { i, _ in
                     eprt(b, off &+ i, len &- i, family: family, &addrHi, &addrLo, &port)
                 }
             }
             return r
         }
-        var r = pattern(b, off, len, "227 ", skip: 0) { i in
-            // try_rfc1123: scan to the first digit.
+        type = .pasv
+        var r = pattern(b, off, len, "227 ", skip: 0, &matchOffset, &matchLength) { i, numOff in
+            // try_rfc1123: scan to the first digit (the match starts there).
             var j = i
             while j < len, !(b.u8(off &+ j) >= 0x30 && b.u8(off &+ j) <= 0x39) { j &+= 1 }
             if j == len { return 0 }
+            numOff = j
             return rfc959(b, off &+ j, len &- j, term: 0, family: family, &addrHi, &addrLo, &port)
         }
         if r == 0 {
-            r = pattern(b, off, len, "229 ", skip: 0x28) { i in
+            type = .epsv
+            r = pattern(b, off, len, "229 ", skip: 0x28, &matchOffset, &matchLength) { i, _ in
                 epsv(b, off &+ i, len &- i, &port)
             }
         }
         return r
     }
 
+    /// `nf_nat_ftp_fmt_cmd`
+    static func format(_ type: CommandType, family: UInt8, hi: UInt64, lo: UInt64, port: UInt16) -> [UInt8] {
+        let a = IPAddress(ipv4: UInt32(truncatingIfNeeded: hi >> 32))
+        let s: String
+        switch type {
+        case .port, .pasv:
+            let v = UInt32(truncatingIfNeeded: hi >> 32)
+            s = "\(v >> 24),\((v >> 16) & 0xff),\((v >> 8) & 0xff),\(v & 0xff),\(port >> 8),\(port & 0xff)"
+        case .eprt:
+            s = family == 2 ? "|1|\(a)|\(port)|" : "|2|\(IPAddress(ipv6High: hi, low: lo))|\(port)|"
+        case .epsv:
+            s = "|||\(port)|"
+        }
+        return Array(s.utf8)
+    }
+
     static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5a ? c | 0x20 : c }
 
-    static func pattern(_ b: Bytes, _ off: Int, _ len: Int, _ p: StaticString, skip: UInt8,
-                        _ getnum: (Int) -> Int) -> Int {
+    static func pattern(_ b: Bytes, _ off: Int, _ len: Int, _ p: StaticString, skip: UInt8, _ numOff: inout Int,
+                        _ numLen: inout Int, _ getnum: (Int, inout Int) -> Int) -> Int {
         let plen = p.utf8CodeUnitCount
         let pat = p.utf8Start
         if len <= plen {
@@ -377,7 +582,9 @@ enum FTPParser {
             }
             i &+= 1
         }
-        return getnum(i) == 0 ? -1 : 1
+        numOff = i
+        numLen = getnum(i, &numOff)
+        return numLen == 0 ? -1 : 1
     }
 
     /// `try_number`: `count` numbers separated by `sep`, ended by `term` (0: any).

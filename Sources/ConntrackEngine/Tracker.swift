@@ -192,8 +192,16 @@ public final class Tracker {
     /// NAT): FTP commands and replies and TFTP requests register expectations. Returns
     /// false when the kernel would drop the packet (a partial FTP command, a refused
     /// expectation).
-    public func runHelper(_ packet: UnsafeRawBufferPointer, verdict: Verdict, now: UInt64) -> Bool {
-        core.pointee.runHelper(Bytes(packet), verdict: verdict, now: now)
+    ///
+    /// With NAT, the FTP helper rewrites the address and port in the command (`nf_nat_ftp`)
+    /// and every later packet of the connection gets its sequence numbers adjusted; the
+    /// packet may then grow: `packet.count` is the buffer's capacity and `length` the
+    /// packet's length, updated. A packet that would not fit is dropped (false).
+    public func runHelper(_ packet: UnsafeMutableRawBufferPointer, length: inout Int, verdict: Verdict,
+                          now: UInt64) -> Bool {
+        guard let base = packet.baseAddress, length <= packet.count else { return true }
+        return core.pointee.runHelper(MutableBytes(base: base, count: packet.count), length: &length, verdict: verdict,
+                                      now: now)
     }
 
     /// Calls `body` with every live expectation (`conntrack -L expect`).

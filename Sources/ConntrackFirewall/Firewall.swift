@@ -104,6 +104,17 @@ public final class Firewall {
     /// bytes of `packet` in place, and a forwarded packet leaves with its TTL / hop limit
     /// decremented (IPv4 header checksum updated), as `ip_forward` does.
     public func process(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?) -> FirewallVerdict {
+        var length = packet.count
+        return process(packet, length: &length, now: now, input: input)
+    }
+
+    /// Like `process(_:now:input:)` for a packet of `length` bytes at the start of a
+    /// larger buffer: the NAT part of the FTP helper may rewrite a command to a longer or
+    /// shorter one (`length` is updated; a packet that would not fit the buffer is dropped,
+    /// with `dropNote` saying so).
+    public func process(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, now: UInt64,
+                        input: Int?) -> FirewallVerdict {
+        let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
         var ctx = Context(fields: PacketFields(UnsafeRawBufferPointer(packet)), iif: input ?? -1, now: now)
         let local = input == nil
         let first: ChainHook = local ? .output : .prerouting
@@ -165,7 +176,7 @@ public final class Firewall {
             out.disposition = .forwarded
         }
         // helpers, then confirm (last priority)
-        if v.connection != nil && !tracker.runHelper(UnsafeRawBufferPointer(packet), verdict: v, now: now) {
+        if v.connection != nil && !tracker.runHelper(buffer, length: &length, verdict: v, now: now) {
             out.dropNote = "dropped by the connection's helper"
             return dropped(&out, ctx)
         }

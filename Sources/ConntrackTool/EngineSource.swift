@@ -295,15 +295,18 @@ public final class EngineSource: FlowSource {
     private func routeThrough(_ fw: Firewall, _ ip: UnsafeRawBufferPointer, number: Int, time t: UInt64) {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: ip)
+        // Room for the FTP NAT helper to lengthen a command.
+        scratch.append(contentsOf: repeatElement(0, count: 64))
+        var length = ip.count
         let before = explainOutput == nil ? nil : EngineSource.packetTuple(ip)
         var input: Int? = 0
         if let src = EngineSource.packetTuple(ip)?.source {
             if fw.router.isLocal(src) { input = nil } else { input = fw.router.route(src) ?? 0 }
         }
-        let v = scratch.withUnsafeMutableBytes { fw.process($0, now: t, input: input) }
+        let v = scratch.withUnsafeMutableBytes { fw.process($0, length: &length, now: t, input: input) }
         if v.disposition == .dropped { droppedPackets += 1 }
         guard let out = explainOutput else { return }
-        let after = scratch.withUnsafeBytes { EngineSource.packetTuple($0) }
+        let after = scratch.withUnsafeBytes { EngineSource.packetTuple(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
         explain(number, t, ip, v.conntrack, out, routed: (v, before, after))
     }
 

@@ -264,3 +264,72 @@ final class HelperTests: XCTestCase {
         XCTAssertEqual(data.conntrack.state, .related)
     }
 }
+
+/// nf_nat_ftp: commands rewritten through NAT, sequence numbers adjusted afterwards.
+final class FTPNATTests: XCTestCase {
+    let a = IPAddress("10.77.1.2")!
+    let b = IPAddress("10.77.2.2")!
+    let wan = IPAddress("10.77.2.100")!   // longer than A's address: the PORT command grows by 2
+    let loc = SourceLocation(file: "t.nft", line: 1, column: 1)
+
+    func testActiveFTPThroughMasqueradeRewritesPORTAndAdjustsSequences() throws {
+        let helper = Table(family: .ip, name: "h", chains: [
+            Chain(name: "fwd", base: BaseChain(type: .filter, hook: .forward, priority: 0), rules: [
+                Rule(matches: [.port(proto: 6, field: .destination, negated: false, values: [ValueRange(21)])],
+                     statements: [.setCTHelper("ftp")], location: loc, text: ""),
+            ], location: loc),
+            Chain(name: "post", base: BaseChain(type: .nat, hook: .postrouting, priority: 100), rules: [
+                Rule(matches: [.interfaceName(input: false, negated: false, names: ["wan0"])],
+                     statements: [.masquerade(NATSpec())], location: loc, text: ""),
+            ], location: loc),
+        ], helpers: [HelperObject(name: "ftp", type: "ftp", l4proto: 6)])
+        let router = RouterModel(interfaces: [
+            .init(name: "lan0", addresses: [IPAddress("10.77.1.1")!], prefixLengths: [24]),
+            .init(name: "wan0", addresses: [wan], prefixLengths: [24]),
+        ])
+        let fw = try Firewall(ruleset: Ruleset(tables: [helper]), router: router, tracker: Tracker(seed: 5))
+        var fwd = IPOptions(); fwd.ttl = 63
+        var t: UInt64 = 1_000_000_000
+        func step(_ p: [UInt8], _ side: Int) -> (FirewallVerdict, [UInt8]) {
+            t += 1_000_000
+            var buf = p + [UInt8](repeating: 0, count: 64)
+            var len = p.count
+            let v = buf.withUnsafeMutableBytes { fw.process($0, length: &len, now: t, input: side) }
+            return (v, Array(buf[..<len]))
+        }
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 100, flags: .syn), 0)
+        _ = step(PacketBuilder.tcp(from: b, 21, to: wan, 40000, seq: 500, ack: 101, flags: .synAck), 1)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101, ack: 501, flags: .ack), 0)
+        let user = Array("USER x\r\n".utf8)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101, ack: 501, flags: [.psh, .ack], payload: user), 0)
+        let port = Array("PORT 10,77,1,2,156,64\r\n".utf8)
+        let (v, out) = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 109, ack: 501, flags: [.psh, .ack],
+                                              payload: port), 0)
+        XCTAssertEqual(v.disposition, .forwarded)
+        // The command now names the router's address (nf_nat_ftp_fmt_cmd: "%u,%u,%u,%u,%u,%u").
+        let rewritten = Array("PORT 10,77,2,100,156,64\r\n".utf8)
+        XCTAssertEqual(out, PacketBuilder.tcp(from: wan, 40000, to: b, 21, seq: 109, ack: 501, flags: [.psh, .ack],
+                                              payload: rewritten, ip: fwd))
+        var exps: [Expectation] = []
+        fw.tracker.forEachExpectation(now: t) { exps.append($0) }
+        XCTAssertEqual(exps.map(\.tuple), [Tuple(source: b, destination: wan, protocol: 6, sourcePort: 0, destinationPort: 40000)])
+        XCTAssertEqual(exps.first?.function, "nat-follow-master")
+        let master = try XCTUnwrap(fw.tracker.flow(matching: Tuple(source: a, destination: b, protocol: 6, sourcePort: 40000,
+                                                                   destinationPort: 21), now: t))
+        XCTAssertTrue(master.status?.contains(.seqAdjust) ?? false)
+        // The server acks the longer command: A sees the ack moved back by 2.
+        let ackLen = UInt32(109 + rewritten.count)
+        let (_, back) = step(PacketBuilder.tcp(from: b, 21, to: wan, 40000, seq: 501, ack: ackLen, flags: .ack), 1)
+        XCTAssertEqual(back, PacketBuilder.tcp(from: b, 21, to: a, 40000, seq: 501, ack: ackLen - 2, flags: .ack, ip: fwd))
+        // A's next segment moves forward by 2.
+        let list = Array("LIST\r\n".utf8)
+        let (_, next) = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 109 + UInt32(port.count), ack: 501,
+                                               flags: [.psh, .ack], payload: list), 0)
+        XCTAssertEqual(next, PacketBuilder.tcp(from: wan, 40000, to: b, 21, seq: ackLen, ack: 501, flags: [.psh, .ack],
+                                               payload: list, ip: fwd))
+        // The server's data connection to the router is sent on to A's port.
+        let (d, data) = step(PacketBuilder.tcp(from: b, 20, to: wan, 40000, seq: 9000, flags: .syn), 1)
+        XCTAssertEqual(d.conntrack.state, .related)
+        XCTAssertEqual(data, PacketBuilder.tcp(from: b, 20, to: a, 40000, seq: 9000, flags: .syn, ip: fwd))
+    }
+}
