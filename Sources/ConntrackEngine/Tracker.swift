@@ -140,6 +140,29 @@ public final class Tracker {
         core.pointee.setupNAT(Int(handle.index), range: range, manip: manip)
     }
 
+    /// Records the output interface of a masqueraded entry (`nat->masq_index`); 0 clears.
+    public func setMasqueradeInterface(_ handle: ConnectionHandle, _ index: UInt32) {
+        _ = core.pointee.table.ensureNAT()
+        core.pointee.table.natLink![Int(handle.index)].masqueradeInterface = index
+    }
+
+    /// The output interface recorded for a masqueraded entry, 0 if none.
+    public func masqueradeInterface(_ handle: ConnectionHandle) -> UInt32 {
+        core.pointee.table.natLink?[Int(handle.index)].masqueradeInterface ?? 0
+    }
+
+    /// Every live entry masqueraded out of interface `index` (the kernel flushes them when
+    /// the interface goes down or loses its address).
+    public func masqueradedEntries(interface index: UInt32) -> [ConnectionHandle] {
+        guard let l = core.pointee.table.natLink else { return [] }
+        var out: [ConnectionHandle] = []
+        for i in 0..<core.pointee.table.slabHigh where core.pointee.table.slab[i].flags & ConnFlag.inUse != 0
+            && l[i].masqueradeInterface == index {
+            out.append(ConnectionHandle(index: UInt32(i)))
+        }
+        return out
+    }
+
     /// Whether NAT of this kind is set up on the entry (`nf_nat_initialized`).
     public func isNATInitialized(_ handle: ConnectionHandle, manip: NATManip) -> Bool {
         core.pointee.natInitialized(Int(handle.index), manip)

@@ -364,6 +364,7 @@ struct TrackerCore {
         guard c.pointee.flags & ConnFlag.inUse != 0, c.pointee.status & StatusBit.confirmed == 0 else { return }
         if c.pointee.flags & ConnFlag.bySource != 0 { bySourceRemove(idx) }
         if let h = table.helpers { h[idx] = HelperData() }
+        if let l = table.natLink { l[idx].masqueradeInterface = 0 }
         table.releaseSlot(UInt32(idx))
     }
 
@@ -471,6 +472,7 @@ struct TrackerCore {
         if c.pointee.flags & ConnFlag.bySource != 0 { bySourceRemove(idx) }
         if !expectations.isEmpty { removeExpectations(ofMaster: idx, id: c.pointee.id, now: now) }
         if let h = table.helpers { h[idx] = HelperData() }
+        if let l = table.natLink { l[idx].masqueradeInterface = 0 }
         table.remove(UInt32(idx))
     }
 

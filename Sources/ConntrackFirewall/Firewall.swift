@@ -86,6 +86,16 @@ public final class Firewall {
         }
     }
 
+    /// The interface at `index` went down or lost its address: masqueraded entries that
+    /// leave through it are deleted (DESTROY events), as the kernel's device and address
+    /// notifiers do. Returns how many.
+    @discardableResult
+    public func interfaceDown(_ index: Int, now: UInt64) -> Int {
+        let hs = tracker.masqueradedEntries(interface: UInt32(index + 1))
+        for h in hs { tracker.delete(h, now: now) }
+        return hs.count
+    }
+
     /// The `counter` values of a rule (packets, bytes); nil if the rule has no counter.
     public func counter(_ ref: RuleReference) -> (packets: UInt64, bytes: UInt64)? {
         guard let i = program.ruleIndex[ref], program.rules[i].hasCounter else { return nil }
@@ -281,6 +291,16 @@ public final class Firewall {
             }
             if !tracker.isNATInitialized(h, manip: manip) { tracker.setupNAT(h, range: nil, manip: manip) }
         }
+        // nf_nat_oif_changed: a masqueraded entry whose original-direction packets now
+        // leave through another interface is killed and the packet dropped.
+        if manip == .source && hook == .postrouting && v.direction == .original && !v.unconfirmed {
+            let m = tracker.masqueradeInterface(h)
+            if m != 0 && Int(m) - 1 != ctx.oif {
+                tracker.delete(h, now: ctx.now)
+                out.dropNote = "masqueraded connection changed its output interface"
+                return .drop
+            }
+        }
         let before = ctx.fields
         let r = tracker.translate(packet, verdict: v, manip: manip)
         if r != .none {
@@ -350,8 +370,16 @@ public final class Firewall {
                     let spec = program.nats[Int(s.value)]
                     guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
                     if spec.family != 0 && spec.family != ctx.fields.family { continue }
-                    guard let range = natRange(spec, ctx: ctx) else { continue }
+                    guard let range = natRange(spec, ctx: ctx) else {
+                        // nf_nat_masquerade_ipv4/6: no address on the output interface -> drop.
+                        if spec.kind == .masquerade && !(ctx.fields.family == 2 && ctx.fields.srcHi == 0) {
+                            ctx.decided = rule.reference
+                            return .drop
+                        }
+                        continue
+                    }
                     tracker.setupNAT(h, range: range, manip: manip)
+                    if spec.kind == .masquerade { tracker.setMasqueradeInterface(h, UInt32(ctx.oif + 1)) }
                     ctx.decided = rule.reference
                     return .accept
                 }

@@ -333,3 +333,45 @@ final class FTPNATTests: XCTestCase {
         XCTAssertEqual(data, PacketBuilder.tcp(from: b, 20, to: a, 40000, seq: 9000, flags: .syn, ip: fwd))
     }
 }
+
+final class MasqueradeInterfaceTests: XCTestCase {
+    func testInterfaceDownFlushesItsMasqueradedEntriesOnly() throws {
+        let loc = SourceLocation(file: "t.nft", line: 1, column: 1)
+        let nat = Table(family: .ip, name: "nat", chains: [
+            Chain(name: "post", base: BaseChain(type: .nat, hook: .postrouting, priority: 100), rules: [
+                Rule(matches: [.interfaceName(input: false, negated: false, names: ["wan0"])],
+                     statements: [.masquerade(NATSpec())], location: loc, text: ""),
+            ], location: loc),
+        ])
+        let router = RouterModel(interfaces: [
+            .init(name: "lan0", addresses: [IPAddress("10.77.1.1")!], prefixLengths: [24]),
+            .init(name: "wan0", addresses: [IPAddress("10.77.2.1")!], prefixLengths: [24]),
+            .init(name: "dmz0", addresses: [IPAddress("10.77.3.1")!], prefixLengths: [24]),
+        ])
+        let fw = try Firewall(ruleset: Ruleset(tables: [nat]), router: router, tracker: Tracker(seed: 9))
+        var p1 = PacketBuilder.udp(from: IPAddress("10.77.1.2")!, 1000, to: IPAddress("10.77.2.2")!, 53)
+        var p2 = PacketBuilder.udp(from: IPAddress("10.77.1.2")!, 1001, to: IPAddress("10.77.3.2")!, 53)
+        _ = p1.withUnsafeMutableBytes { fw.process($0, now: 1_000_000_000, input: 0) }
+        _ = p2.withUnsafeMutableBytes { fw.process($0, now: 1_000_000_000, input: 0) }
+        XCTAssertEqual(fw.tracker.count, 2)
+        XCTAssertEqual(fw.interfaceDown(1, now: 2_000_000_000), 1)
+        XCTAssertEqual(fw.tracker.count, 1)
+        var destroyed = 0
+        fw.tracker.drainEvents { if $0.type == .destroy { destroyed += 1 } }
+        XCTAssertEqual(destroyed, 1)
+    }
+
+    func testMasqueradeWithoutAnAddressDrops() throws {
+        let loc = SourceLocation(file: "t.nft", line: 1, column: 1)
+        let nat = Table(family: .ip, name: "nat", chains: [
+            Chain(name: "post", base: BaseChain(type: .nat, hook: .postrouting, priority: 100), rules: [
+                Rule(matches: [], statements: [.masquerade(NATSpec())], location: loc, text: ""),
+            ], location: loc),
+        ])
+        let fw = try Firewall(ruleset: Ruleset(tables: [nat]), router: .passThrough, tracker: Tracker(seed: 9))
+        var p = PacketBuilder.udp(from: IPAddress("10.77.1.2")!, 1000, to: IPAddress("10.77.2.2")!, 53)
+        let v = p.withUnsafeMutableBytes { fw.process($0, now: 1_000_000_000, input: 0) }
+        XCTAssertEqual(v.disposition, .dropped)
+        XCTAssertEqual(fw.tracker.count, 0)
+    }
+}
