@@ -245,7 +245,6 @@ public final class Firewall {
         var zone = Zone()
         var notrack = false
         var verdict = Verdict(state: .invalid)
-        var hasCT = false
         var decided: RuleReference?
         var translated = false
         /// Inside a NAT chain: which manip a NAT statement may set up.
@@ -444,7 +443,9 @@ public final class Firewall {
             return inRanges(UInt32(f.icmpType), m) != m.negated
         case .interface:
             let i = m.field == 0 ? ctx.iif : ctx.oif
-            guard i >= 0 else { return m.negated }
+            // No such device at this hook: the expression breaks (the rule does not match,
+            // negated or not), like nft_meta_get_eval.
+            guard i >= 0 else { return false }
             return (i < 64 && m.bits & (1 << UInt64(i)) != 0) != m.negated
         case .ctState:
             let bit: UInt64
