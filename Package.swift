@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(
             name: "DifferentialTests",
             dependencies: ["ConntrackEngine", "Conntrack", "PacketBuilder", "ConntrackTestSupport", "PacketCapture",
-                           "ConntrackFirewall", "ConntrackRuleset"]
+                           "ConntrackFirewall", "ConntrackRuleset", "ConntrackKernel"]
         ),
         // Hostile input, floods, privileges, fuzz-finding regressions (see RELIABILITY.md).
         .testTarget(name: "HardeningTests", dependencies: [

@@ -314,11 +314,16 @@ extension TrackerCore {
             // GRE keys change only for PPTP (a master); other protocols have no ids.
             return
         }
+        // The search starts at a random offset for SRC manips and random ranges, but a
+        // DST manip without a random flag starts at the range's first id (recent kernels:
+        // DNAT to a port range always tries its minimum first; reference 9.3).
         var off: UInt16
         if range.flags.contains(.protoOffset) {
             off = (useSource ? t.sport : t.dport) &- range.basePort
-        } else {
+        } else if manip == .source || !range.flags.isDisjoint(with: NATMapping.Flags.randomAll) {
             off = nextRandom16()
+        } else {
+            off = 0
         }
         var attempts = min(size, 128)
         while true {

@@ -21,6 +21,8 @@ public struct RuleReference: Sendable, Hashable {
     public var chain: Int
     /// Index of the rule in the chain; -1 means the chain's policy.
     public var rule: Int
+    /// Creates a reference (indices as in `Ruleset.tables[table].chains[chain].rules[rule]`).
+    public init(table: Int, chain: Int, rule: Int) { self.table = table; self.chain = chain; self.rule = rule }
 }
 
 /// What happened to one packet on its way through the router.
