@@ -22,7 +22,8 @@ extension TrackerCore {
                              now: UInt64) -> Bool {
         let c = table.slab + idx
         let need = StatusBit.seenReply | StatusBit.assured
-        guard c.pointee.state == TCPStateTable.es, c.pointee.status & need == need else { return false }
+        // Sequence-adjusted (NATed FTP) entries take the general path.
+        guard c.pointee.state == TCPStateTable.es, c.pointee.status & (need | StatusBit.seqAdjust) == need else { return false }
         let s = TrackerCore.tcpSide(c, dir)
         let r = TrackerCore.tcpSide(c, dir ^ 1)
         let sMaxWin = s.pointee.maxWin

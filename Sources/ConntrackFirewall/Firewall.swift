@@ -94,6 +94,16 @@ public final class Firewall {
         }
     }
 
+    /// The interface at `index` went down or lost its address: masqueraded entries that
+    /// leave through it are deleted (DESTROY events), as the kernel's device and address
+    /// notifiers do. Returns how many.
+    @discardableResult
+    public func interfaceDown(_ index: Int, now: UInt64) -> Int {
+        let hs = tracker.masqueradedEntries(interface: UInt32(index + 1))
+        for h in hs { tracker.delete(h, now: now) }
+        return hs.count
+    }
+
     /// The `counter` values of a rule (packets, bytes); nil if the rule has no counter.
     public func counter(_ ref: RuleReference) -> (packets: UInt64, bytes: UInt64)? {
         guard let i = program.ruleIndex[ref], program.rules[i].hasCounter else { return nil }
@@ -112,18 +122,35 @@ public final class Firewall {
     /// bytes of `packet` in place, and a forwarded packet leaves with its TTL / hop limit
     /// decremented (IPv4 header checksum updated), as `ip_forward` does.
     public func process(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?) -> FirewallVerdict {
+        var length = packet.count
+        return process(packet, length: &length, now: now, input: input)
+    }
+
+    /// Like `process(_:now:input:)` for a packet of `length` bytes at the start of a
+    /// larger buffer: the NAT part of the FTP helper may rewrite a command to a longer or
+    /// shorter one (`length` is updated; a packet that would not fit the buffer is dropped,
+    /// with `dropNote` saying so).
+    public func process(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, now: UInt64,
+                        input: Int?) -> FirewallVerdict {
+        let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
         // Defragmentation (-400) comes before everything else: the chains, conntrack and
         // NAT see whole datagrams.
         switch tracker.reassemble(UnsafeRawBufferPointer(packet), now: now, checksumVerified: input == nil) {
         case .notFragment:
-            return run(packet, now: now, input: input, tracked: nil)
+            return run(buffer, length: &length, now: now, input: input, tracked: nil)
         case .queued:
             return FirewallVerdict(disposition: .queued, conntrack: Verdict(state: .fragmentQueued), outputInterface: nil,
                                    decidedBy: nil, translated: false, natDrop: .none, dropNote: nil)
         case .refused(let v):
-            return run(packet, now: now, input: input, tracked: v)
-        case .complete(var datagram, let ends, let id):
-            var out = datagram.withUnsafeMutableBytes { run($0, now: now, input: input, tracked: nil) }
+            return run(buffer, length: &length, now: now, input: input, tracked: v)
+        case .complete(var datagram, var ends, let id):
+            // Room for a helper that lengthens a command (the last fragment grows with it).
+            let whole = datagram.count
+            datagram += repeatElement(0, count: 64)
+            var n = whole
+            var out = datagram.withUnsafeMutableBytes { run($0, length: &n, now: now, input: input, tracked: nil) }
+            datagram.removeLast(datagram.count - n)
+            if let last = ends.indices.last { ends[last] += n - whole }
             if out.disposition == .forwarded { out.fragments = Self.refragment(datagram, at: ends, id: id) }
             return out
         }
@@ -131,7 +158,9 @@ public final class Firewall {
 
     /// The pipeline after defragmentation; `tracked` is a verdict conntrack already gave
     /// (a refused fragment).
-    func run(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?, tracked: Verdict?) -> FirewallVerdict {
+    func run(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, now: UInt64, input: Int?,
+             tracked: Verdict?) -> FirewallVerdict {
+        let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
         var ctx = Context(fields: PacketFields(UnsafeRawBufferPointer(packet)), iif: input ?? -1, now: now)
         let local = input == nil
         let first: ChainHook = local ? .output : .prerouting
@@ -192,7 +221,11 @@ public final class Firewall {
             if runStage(.postrouting, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
             out.disposition = .forwarded
         }
-        // confirm (last priority)
+        // helpers, then confirm (last priority)
+        if v.connection != nil && !tracker.runHelper(buffer, length: &length, verdict: v, now: now) {
+            out.dropNote = "dropped by the connection's helper"
+            return dropped(&out, ctx)
+        }
         if !tracker.confirm(v, now: now) {
             out.disposition = .dropped
             out.dropNote = "insert failed: the NATed tuple clashes with an existing entry"
@@ -248,7 +281,6 @@ public final class Firewall {
         var zone = Zone()
         var notrack = false
         var verdict = Verdict(state: .invalid)
-        var hasCT = false
         var decided: RuleReference?
         var translated = false
         /// Inside a NAT chain: which manip a NAT statement may set up.
@@ -293,6 +325,16 @@ public final class Firewall {
                 if tracker.isNATInitialized(h, manip: manip) { break }
             }
             if !tracker.isNATInitialized(h, manip: manip) { tracker.setupNAT(h, range: nil, manip: manip) }
+        }
+        // nf_nat_oif_changed: a masqueraded entry whose original-direction packets now
+        // leave through another interface is killed and the packet dropped.
+        if manip == .source && hook == .postrouting && v.direction == .original && !v.unconfirmed {
+            let m = tracker.masqueradeInterface(h)
+            if m != 0 && Int(m) - 1 != ctx.oif {
+                tracker.delete(h, now: ctx.now)
+                out.dropNote = "masqueraded connection changed its output interface"
+                return .drop
+            }
         }
         let before = ctx.fields
         let r = tracker.translate(packet, verdict: v, manip: manip)
@@ -352,12 +394,27 @@ public final class Firewall {
                     ctx.zone = Zone(id: UInt16(truncatingIfNeeded: s.value), directions: .both)
                 case .notrack:
                     ctx.notrack = true
+                case .setHelper:
+                    // nft_ct_helper_obj_eval: unconfirmed entries of the object's protocol only.
+                    if let h = ctx.verdict.connection, ctx.verdict.unconfirmed,
+                       ctx.fields.proto == UInt8(truncatingIfNeeded: s.value >> 8),
+                       let helper = ConnectionHelper(rawValue: UInt8(truncatingIfNeeded: s.value)) {
+                        tracker.assignHelper(h, helper)
+                    }
                 case .nat:
                     let spec = program.nats[Int(s.value)]
                     guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
                     if spec.family != 0 && spec.family != ctx.fields.family { continue }
-                    guard let range = natRange(spec, ctx: ctx) else { continue }
+                    guard let range = natRange(spec, ctx: ctx) else {
+                        // nf_nat_masquerade_ipv4/6: no address on the output interface -> drop.
+                        if spec.kind == .masquerade && !(ctx.fields.family == 2 && ctx.fields.srcHi == 0) {
+                            ctx.decided = rule.reference
+                            return .drop
+                        }
+                        continue
+                    }
                     tracker.setupNAT(h, range: range, manip: manip)
+                    if spec.kind == .masquerade { tracker.setMasqueradeInterface(h, UInt32(ctx.oif + 1)) }
                     ctx.decided = rule.reference
                     return .accept
                 }
@@ -422,7 +479,9 @@ public final class Firewall {
             return inRanges(UInt32(f.icmpType), m) != m.negated
         case .interface:
             let i = m.field == 0 ? ctx.iif : ctx.oif
-            guard i >= 0 else { return m.negated }
+            // No such device at this hook: the expression breaks (the rule does not match,
+            // negated or not), like nft_meta_get_eval.
+            guard i >= 0 else { return false }
             return (i < 64 && m.bits & (1 << UInt64(i)) != 0) != m.negated
         case .ctState:
             let bit: UInt64

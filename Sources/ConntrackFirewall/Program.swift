@@ -26,9 +26,9 @@ struct CompiledAddressRange {
 }
 
 struct CompiledStatement {
-    enum Kind: UInt8 { case accept, drop, jump, goto, `return`, counter, setCTMark, setMetaMark, setCTZone, notrack, nat }
+    enum Kind: UInt8 { case accept, drop, jump, goto, `return`, counter, setCTMark, setMetaMark, setCTZone, notrack, nat, setHelper }
     var kind: Kind
-    /// Mark, zone, chain index or NAT spec index.
+    /// Mark, zone, chain index, NAT spec index, or helper (raw value) | l4proto << 8.
     var value: UInt32 = 0
 }
 
@@ -135,8 +135,14 @@ struct Program {
                         case .setCTZone(let z): statements.append(.init(kind: .setCTZone, value: UInt32(z)))
                         case .notrack: statements.append(.init(kind: .notrack))
                         case .setCTHelper(let n):
-                            throw FirewallError(location: r.location,
-                                                message: "ct helper set \"\(n)\": helpers are not supported by the userspace tracker yet")
+                            guard let obj = t.helpers.first(where: { $0.name == n }) else {
+                                throw FirewallError(location: r.location, message: "unknown ct helper object \"\(n)\"")
+                            }
+                            guard let h = ConnectionHelper(name: obj.type) else {
+                                throw FirewallError(location: r.location,
+                                                    message: "ct helper type \"\(obj.type)\" is not implemented by the userspace tracker (ftp, tftp are)")
+                            }
+                            statements.append(.init(kind: .setHelper, value: UInt32(h.rawValue) | UInt32(obj.l4proto) << 8))
                         case .snat(let spec): try addNAT(.snat, spec, table: t, at: r.location)
                         case .dnat(let spec): try addNAT(.dnat, spec, table: t, at: r.location)
                         case .masquerade(let spec): try addNAT(.masquerade, spec, table: t, at: r.location)
