@@ -57,7 +57,7 @@ let package = Package(
             "ConntrackFirewall", "ConntrackRuleset", "ConntrackEngine", "Conntrack", "PacketBuilder",
         ]),
         .testTarget(name: "PacketBuilderTests", dependencies: ["PacketBuilder", "ConntrackTestSupport"]),
-        .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack"]),
+        .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack", "PacketBuilder", "PacketCapture"]),
         .testTarget(
             name: "DifferentialTests",
             dependencies: ["ConntrackEngine", "Conntrack", "PacketBuilder", "ConntrackTestSupport", "PacketCapture",

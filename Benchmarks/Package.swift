@@ -25,6 +25,8 @@ let package = Package(
             "MallocCounter",
             .product(name: "ConntrackEngine", package: "swift-conntrack"),
             .product(name: "Conntrack", package: "swift-conntrack"),
+            .product(name: "ConntrackFirewall", package: "swift-conntrack"),
+            .product(name: "ConntrackRuleset", package: "swift-conntrack"),
         ]),
         // SYN flood against a full table: memory, early drops, survivors, rate.
         .executableTarget(name: "flood-bench", dependencies: [

@@ -459,10 +459,14 @@ extension TrackerCore {
         let idx = Int(h.index)
         let dir = verdict.direction.rawValue
         let status = table.slab[idx].status
-        var p = L3Packet()
-        guard parseL3(Bytes(base: UnsafeRawPointer(m.base), count: m.count), into: &p) == .none else { return .truncated }
         var bit = manip == .source ? StatusBit.srcNAT : StatusBit.dstNAT
         if dir == 1 { bit ^= Self.natMask }
+        // nf_nat_packet touches the packet only when this manip applies to this direction
+        // (ICMP errors are looked at regardless, for the redirect check below): most
+        // packets of a NATed flow pass one of the two NAT hooks without being parsed.
+        if status & bit == 0 && verdict.state != .related { return .none }
+        var p = L3Packet()
+        guard parseL3(Bytes(base: UnsafeRawPointer(m.base), count: m.count), into: &p) == .none else { return .truncated }
         let icmpError = verdict.state == .related && Self.isICMPError(m, p)
         if icmpError {
             let type = m.u8(p.l4Offset)

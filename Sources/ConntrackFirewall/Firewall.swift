@@ -78,8 +78,10 @@ public final class Firewall {
     /// The router model.
     public let router: RouterModel
     let program: Program
-    /// Per rule: packets, bytes (`counter` statements), indexed like `program.rules`.
-    var counterValues: [UInt64]
+    /// `program` in manually managed memory, for the packet path (counters live there).
+    let mem: ProgramMemory
+    /// `router` flattened for the packet path.
+    let routes: CompiledRoutes
 
     /// Compiles `ruleset` for `router`. Throws for rules the evaluator cannot run.
     public init(ruleset: Ruleset, router: RouterModel, tracker: Tracker) throws(FirewallError) {
@@ -87,11 +89,13 @@ public final class Firewall {
         self.ruleset = ruleset
         self.router = router
         program = try Program(ruleset, router: router)
-        counterValues = [UInt64](repeating: 0, count: program.rules.count * 2)
-        for (i, r) in program.rules.enumerated() {
-            counterValues[2 * i] = r.counterStart.0
-            counterValues[2 * i + 1] = r.counterStart.1
-        }
+        mem = ProgramMemory(program)
+        routes = CompiledRoutes(router)
+    }
+
+    deinit {
+        mem.deallocate()
+        routes.deallocate()
     }
 
     /// The interface at `index` went down or lost its address: masqueraded entries that
@@ -107,7 +111,7 @@ public final class Firewall {
     /// The `counter` values of a rule (packets, bytes); nil if the rule has no counter.
     public func counter(_ ref: RuleReference) -> (packets: UInt64, bytes: UInt64)? {
         guard let i = program.ruleIndex[ref], program.rules[i].hasCounter else { return nil }
-        return (counterValues[2 * i], counterValues[2 * i + 1])
+        return (mem.counters[2 * i], mem.counters[2 * i + 1])
     }
 
     /// The rule behind a reference (nil for a policy).
@@ -121,34 +125,40 @@ public final class Firewall {
     /// router model), or generated locally (`input` = nil, output hook). NAT rewrites the
     /// bytes of `packet` in place, and a forwarded packet leaves with its TTL / hop limit
     /// decremented (IPv4 header checksum updated), as `ip_forward` does.
-    public func process(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?) -> FirewallVerdict {
+    /// `checksumVerified`: the NIC already validated the checksums of a received packet
+    /// (`CHECKSUM_UNNECESSARY`), so conntrack does not verify them again.
+    public func process(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?,
+                        checksumVerified: Bool = false) -> FirewallVerdict {
         var length = packet.count
-        return process(packet, length: &length, now: now, input: input)
+        return process(packet, length: &length, now: now, input: input, checksumVerified: checksumVerified)
     }
 
-    /// Like `process(_:now:input:)` for a packet of `length` bytes at the start of a
-    /// larger buffer: the NAT part of the FTP helper may rewrite a command to a longer or
-    /// shorter one (`length` is updated; a packet that would not fit the buffer is dropped,
-    /// with `dropNote` saying so).
+    /// Like `process(_:now:input:checksumVerified:)` for a packet of `length` bytes at the
+    /// start of a larger buffer: the NAT part of the FTP helper may rewrite a command to a
+    /// longer or shorter one (`length` is updated; a packet that would not fit the buffer
+    /// is dropped, with `dropNote` saying so).
     public func process(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, now: UInt64,
-                        input: Int?) -> FirewallVerdict {
+                        input: Int?, checksumVerified: Bool = false) -> FirewallVerdict {
         let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
         // Defragmentation (-400) comes before everything else: the chains, conntrack and
         // NAT see whole datagrams.
-        switch tracker.reassemble(UnsafeRawBufferPointer(packet), now: now, checksumVerified: input == nil) {
+        let verified = input == nil || checksumVerified
+        switch tracker.reassemble(UnsafeRawBufferPointer(packet), now: now, checksumVerified: verified) {
         case .notFragment:
-            return run(buffer, length: &length, now: now, input: input, tracked: nil)
+            return run(buffer, length: &length, now: now, input: input, checksumVerified: checksumVerified, tracked: nil)
         case .queued:
             return FirewallVerdict(disposition: .queued, conntrack: Verdict(state: .fragmentQueued), outputInterface: nil,
                                    decidedBy: nil, translated: false, natDrop: .none, dropNote: nil)
         case .refused(let v):
-            return run(buffer, length: &length, now: now, input: input, tracked: v)
+            return run(buffer, length: &length, now: now, input: input, checksumVerified: checksumVerified, tracked: v)
         case .complete(var datagram, var ends, let id):
             // Room for a helper that lengthens a command (the last fragment grows with it).
             let whole = datagram.count
             datagram += repeatElement(0, count: 64)
             var n = whole
-            var out = datagram.withUnsafeMutableBytes { run($0, length: &n, now: now, input: input, tracked: nil) }
+            var out = datagram.withUnsafeMutableBytes {
+                run($0, length: &n, now: now, input: input, checksumVerified: checksumVerified, tracked: nil)
+            }
             datagram.removeLast(datagram.count - n)
             if let last = ends.indices.last { ends[last] += n - whole }
             if out.disposition == .forwarded { out.fragments = Self.refragment(datagram, at: ends, id: id) }
@@ -159,7 +169,7 @@ public final class Firewall {
     /// The pipeline after defragmentation; `tracked` is a verdict conntrack already gave
     /// (a refused fragment).
     func run(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, now: UInt64, input: Int?,
-             tracked: Verdict?) -> FirewallVerdict {
+             checksumVerified: Bool, tracked: Verdict?) -> FirewallVerdict {
         let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
         var ctx = Context(fields: PacketFields(UnsafeRawBufferPointer(packet)), iif: input ?? -1, now: now)
         let local = input == nil
@@ -171,7 +181,7 @@ public final class Firewall {
         if runStage(first, ctx: &ctx, below: -200, from: Int.min) == .drop { out.decidedBy = ctx.decided; return out }
         var md = PacketMetadata(zone: ctx.zone, hook: local ? .localOut : .preRouting, notrack: ctx.notrack)
         md.deferConfirmation = true
-        md.checksumVerified = local
+        md.checksumVerified = local || checksumVerified
         let v = tracked ?? tracker.process(UnsafeRawBufferPointer(packet), now: now, metadata: md)
         ctx.verdict = v
         out.conntrack = v
@@ -179,23 +189,23 @@ public final class Firewall {
         if v.dropped { out.dropNote = "conntrack dropped the packet (\(v.reason))"; return out }
         if runStage(first, ctx: &ctx, below: -100, from: -200) == .drop { return dropped(&out, ctx) }
         // DNAT (-100)
-        if fam != 0 && program.natActive(fam) {
+        if fam != 0 && mem.natActive(fam) {
             if natStage(first, manip: .destination, packet, ctx: &ctx, out: &out) == .drop { return dropped(&out, ctx) }
         }
         if runStage(first, ctx: &ctx, below: Int.max, from: -100) == .drop { return dropped(&out, ctx) }
         // routing
-        let dst = ctx.fields.destination
-        let toLocal = !local && fam != 0 && router.isLocal(dst)
+        let toLocal = !local && fam != 0 && routes.isLocal(family: fam, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
         if toLocal {
             if runStage(.input, ctx: &ctx, below: 100, from: Int.min) == .drop { return dropped(&out, ctx) }
-            if program.natActive(fam) {
+            if mem.natActive(fam) {
                 if natStage(.input, manip: .source, packet, ctx: &ctx, out: &out) == .drop { return dropped(&out, ctx) }
             }
             if runStage(.input, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
             out.disposition = .delivered
         } else {
-            guard fam != 0, let oif = router.route(dst) else {
-                out.dropNote = "no route to \(dst)"
+            let oif = fam == 0 ? -1 : routes.route(family: fam, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
+            guard oif >= 0 else {
+                out.dropNote = "no route to \(ctx.fields.destination)"
                 tracker.discard(v)
                 return out
             }
@@ -213,7 +223,7 @@ public final class Firewall {
                 return dropped(&out, ctx)
             }
             if runStage(.postrouting, ctx: &ctx, below: 100, from: Int.min) == .drop { return dropped(&out, ctx) }
-            if program.natActive(fam) {
+            if mem.natActive(fam) {
                 if natStage(.postrouting, manip: .source, packet, ctx: &ctx, out: &out) == .drop {
                     return dropped(&out, ctx)
                 }
@@ -290,10 +300,17 @@ public final class Firewall {
     }
 
     /// Runs the filter-type base chains of `hook` whose priority is in `from..<below`.
+    @inline(__always)
     func runStage(_ hook: ChainHook, ctx: inout Context, below: Int, from: Int) -> Outcome {
-        for ci in program.hookChains[hook.index] {
-            let ch = program.chains[ci]
-            guard ch.priority >= from && ch.priority < below, ch.familyMatches(ctx.fields.family) else { continue }
+        let h = hook.index
+        var i = mem.hookStart[h]
+        let end = mem.hookStart[h &+ 1]
+        while i < end {
+            let ci = mem.hookList[i]
+            i &+= 1
+            let ch = mem.chains + ci
+            guard ch.pointee.priority >= from && ch.pointee.priority < below,
+                  ch.pointee.familyMatches(ctx.fields.family) else { continue }
             if runBase(ci, ctx: &ctx) == .drop { return .drop }
         }
         return .next
@@ -302,8 +319,9 @@ public final class Firewall {
     func runBase(_ ci: Int, ctx: inout Context) -> Outcome {
         let r = runChain(ci, ctx: &ctx, depth: 0)
         if r == .drop { return .drop }
-        if r == .next && program.chains[ci].policyDrop {
-            ctx.decided = RuleReference(table: program.chains[ci].table, chain: program.chains[ci].chain, rule: -1)
+        let ch = mem.chains + ci
+        if r == .next && ch.pointee.policyDrop {
+            ctx.decided = RuleReference(table: ch.pointee.table, chain: ch.pointee.chain, rule: -1)
             return .drop
         }
         return .accept
@@ -320,7 +338,12 @@ public final class Firewall {
             ctx.natManip = manip
             ctx.natHook = hook
             defer { ctx.natManip = nil }
-            for ci in program.natChains[hook.index] where program.chains[ci].familyMatches(ctx.fields.family) {
+            var i = mem.natStart[hook.index]
+            let end = mem.natStart[hook.index &+ 1]
+            while i < end {
+                let ci = mem.natList[i]
+                i &+= 1
+                guard mem.chains[ci].familyMatches(ctx.fields.family) else { continue }
                 if runBase(ci, ctx: &ctx) == .drop { return .drop }
                 if tracker.isNATInitialized(h, manip: manip) { break }
             }
@@ -342,7 +365,8 @@ public final class Firewall {
             out.natDrop = r
             return .drop
         }
-        let after = PacketFields(UnsafeRawBufferPointer(packet))
+        var after = before
+        after.reloadTuple(UnsafeRawBufferPointer(packet))
         if after.srcHi != before.srcHi || after.srcLo != before.srcLo || after.dstHi != before.dstHi
             || after.dstLo != before.dstLo || after.sport != before.sport || after.dport != before.dport {
             ctx.translated = true
@@ -352,30 +376,33 @@ public final class Firewall {
     }
 
     func runChain(_ ci: Int, ctx: inout Context, depth: Int) -> Outcome {
-        let ch = program.chains[ci]
-        var ri = ch.firstRule
-        let end = ch.firstRule + ch.ruleCount
-        rules: while ri < end {
-            defer { ri += 1 }
-            let rule = program.rules[ri]
-            var mi = rule.firstMatch
-            while mi < rule.firstMatch + rule.matchCount {
-                if !matches(program.matches[mi], ctx: &ctx) { continue rules }
-                mi += 1
+        let ch = mem.chains + ci
+        var next = ch.pointee.firstRule
+        let end = next &+ ch.pointee.ruleCount
+        rules: while next < end {
+            let ri = next
+            next &+= 1
+            let rule = mem.rules + ri
+            var mi = rule.pointee.firstMatch
+            let matchEnd = mi &+ rule.pointee.matchCount
+            while mi < matchEnd {
+                if !matches(mem.matches[mi], ctx: &ctx) { continue rules }
+                mi &+= 1
             }
-            var si = rule.firstStatement
-            while si < rule.firstStatement + rule.statementCount {
-                let s = program.statements[si]
-                si += 1
+            var si = rule.pointee.firstStatement
+            let statementEnd = si &+ rule.pointee.statementCount
+            while si < statementEnd {
+                let s = mem.statements[si]
+                si &+= 1
                 switch s.kind {
                 case .counter:
-                    counterValues[2 * ri] &+= 1
-                    counterValues[2 * ri + 1] &+= UInt64(ctx.fields.length)
+                    mem.counters[2 &* ri] &+= 1
+                    mem.counters[2 &* ri &+ 1] &+= UInt64(ctx.fields.length)
                 case .accept:
-                    ctx.decided = rule.reference
+                    ctx.decided = rule.pointee.reference
                     return .accept
                 case .drop:
-                    ctx.decided = rule.reference
+                    ctx.decided = rule.pointee.reference
                     return .drop
                 case .jump:
                     let r = runChain(Int(s.value), ctx: &ctx, depth: depth + 1)
@@ -402,20 +429,20 @@ public final class Firewall {
                         tracker.assignHelper(h, helper)
                     }
                 case .nat:
-                    let spec = program.nats[Int(s.value)]
+                    let spec = mem.nats[Int(s.value)]
                     guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
                     if spec.family != 0 && spec.family != ctx.fields.family { continue }
                     guard let range = natRange(spec, ctx: ctx) else {
                         // nf_nat_masquerade_ipv4/6: no address on the output interface -> drop.
                         if spec.kind == .masquerade && !(ctx.fields.family == 2 && ctx.fields.srcHi == 0) {
-                            ctx.decided = rule.reference
+                            ctx.decided = rule.pointee.reference
                             return .drop
                         }
                         continue
                     }
                     tracker.setupNAT(h, range: range, manip: manip)
                     if spec.kind == .masquerade { tracker.setMasqueradeInterface(h, UInt32(ctx.oif + 1)) }
-                    ctx.decided = rule.reference
+                    ctx.decided = rule.pointee.reference
                     return .accept
                 }
             }
@@ -459,11 +486,15 @@ public final class Firewall {
             guard f.family == m.family else { return false }
             let (hi, lo) = m.field == 0 ? (f.srcHi, f.srcLo) : (f.dstHi, f.dstLo)
             var hit = false
-            for i in m.first..<(m.first + m.count) {
-                let a = program.addresses[i]
-                if (hi > a.lowHi || (hi == a.lowHi && lo >= a.lowLo)) && (hi < a.highHi || (hi == a.highHi && lo <= a.highLo)) {
+            var i = m.first
+            let end = m.first &+ m.count
+            while i < end {
+                let a = mem.addresses + i
+                if (hi > a.pointee.lowHi || (hi == a.pointee.lowHi && lo >= a.pointee.lowLo))
+                    && (hi < a.pointee.highHi || (hi == a.pointee.highHi && lo <= a.pointee.highLo)) {
                     hit = true; break
                 }
+                i &+= 1
             }
             return hit != m.negated
         case .l4proto:
@@ -514,9 +545,12 @@ public final class Firewall {
 
     @inline(__always)
     func inRanges(_ v: UInt32, _ m: CompiledMatch) -> Bool {
-        for i in m.first..<(m.first + m.count) {
-            let r = program.values[i]
-            if v >= r.low && v <= r.high { return true }
+        var i = m.first
+        let end = m.first &+ m.count
+        while i < end {
+            let r = mem.values + i
+            if v >= r.pointee.low && v <= r.pointee.high { return true }
+            i &+= 1
         }
         return false
     }

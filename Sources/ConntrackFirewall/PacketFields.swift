@@ -17,6 +17,8 @@ struct PacketFields {
     var icmpType: UInt8 = 0
     /// Layer-3 length (what counters count).
     var length = 0
+    /// Offset of the layer-4 header (valid when `hasPorts` or `hasICMPType`).
+    var l4 = 0
 
     @inline(__always)
     static func be16(_ p: UnsafeRawPointer, _ o: Int) -> UInt16 {
@@ -85,6 +87,7 @@ struct PacketFields {
             return
         }
         guard firstFragment else { return }
+        self.l4 = l4
         switch proto {
         case 6, 17, 136, 132, 33:
             if l4 + 4 <= length {
@@ -99,6 +102,23 @@ struct PacketFields {
         default:
             break
         }
+    }
+
+    /// Re-reads the addresses and ports of the same packet after NAT rewrote it (NAT
+    /// changes neither the header layout nor the ICMP type).
+    @inline(__always)
+    mutating func reloadTuple(_ b: UnsafeRawBufferPointer) {
+        guard let p = b.baseAddress else { return }
+        if family == 2 {
+            srcHi = UInt64(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self))) << 32
+            dstHi = UInt64(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt32.self))) << 32
+        } else if family == 10 {
+            srcHi = Self.be64(p, 8); srcLo = Self.be64(p, 16)
+            dstHi = Self.be64(p, 24); dstLo = Self.be64(p, 32)
+        } else {
+            return
+        }
+        if hasPorts { sport = Self.be16(p, l4); dport = Self.be16(p, l4 &+ 2) }
     }
 
     var source: IPAddress {

@@ -252,3 +252,67 @@ struct Program {
         _ = loc
     }
 }
+
+/// The compiled program as the packet path reads it: `Program`'s arrays copied once into
+/// manually managed memory (freed by the owning `Firewall`), so evaluating a packet does
+/// no reference counting, no uniqueness or exclusivity checks and no bounds checks.
+/// Indices are the same as in `Program`.
+struct ProgramMemory {
+    let chains: UnsafeMutablePointer<CompiledChain>
+    let rules: UnsafeMutablePointer<CompiledRule>
+    let matches: UnsafeMutablePointer<CompiledMatch>
+    let statements: UnsafeMutablePointer<CompiledStatement>
+    let values: UnsafeMutablePointer<ValueRange>
+    let addresses: UnsafeMutablePointer<CompiledAddressRange>
+    let nats: UnsafeMutablePointer<CompiledNAT>
+    /// Filter chains of hook `h`, by priority: `hookList[hookStart[h] ..< hookStart[h + 1]]`.
+    let hookList: UnsafeMutablePointer<Int>
+    let hookStart: UnsafeMutablePointer<Int>
+    /// NAT chains of hook `h`, the same way.
+    let natList: UnsafeMutablePointer<Int>
+    let natStart: UnsafeMutablePointer<Int>
+    /// Per rule: packets, bytes (`counter` statements).
+    let counters: UnsafeMutablePointer<UInt64>
+    let nat4: Bool, nat6: Bool
+
+    init(_ p: Program) {
+        chains = Self.copy(p.chains)
+        rules = Self.copy(p.rules)
+        matches = Self.copy(p.matches)
+        statements = Self.copy(p.statements)
+        values = Self.copy(p.values)
+        addresses = Self.copy(p.addresses)
+        nats = Self.copy(p.nats)
+        (hookList, hookStart) = Self.flatten(p.hookChains)
+        (natList, natStart) = Self.flatten(p.natChains)
+        var c = [UInt64](repeating: 0, count: p.rules.count * 2)
+        for (i, r) in p.rules.enumerated() { c[2 * i] = r.counterStart.0; c[2 * i + 1] = r.counterStart.1 }
+        counters = Self.copy(c)
+        nat4 = p.nat4
+        nat6 = p.nat6
+    }
+
+    func deallocate() {
+        chains.deallocate(); rules.deallocate(); matches.deallocate(); statements.deallocate()
+        values.deallocate(); addresses.deallocate(); nats.deallocate()
+        hookList.deallocate(); hookStart.deallocate(); natList.deallocate(); natStart.deallocate()
+        counters.deallocate()
+    }
+
+    @inline(__always)
+    func natActive(_ family: UInt8) -> Bool { family == 2 ? nat4 : nat6 }
+
+    static func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+        for (i, x) in a.enumerated() { (p + i).initialize(to: x) }
+        return p
+    }
+
+    static func flatten(_ lists: [[Int]]) -> (UnsafeMutablePointer<Int>, UnsafeMutablePointer<Int>) {
+        var flat: [Int] = []
+        var start: [Int] = []
+        for l in lists { start.append(flat.count); flat.append(contentsOf: l) }
+        start.append(flat.count)
+        return (copy(flat), copy(start))
+    }
+}

@@ -12,6 +12,9 @@ import Glibc
 //                                           heap bytes per tracked connection
 //   engine-bench established-batch N [PACKETS]   the same through `processBatch`, 64 packets a call
 //   engine-bench lifecycle CONNECTIONS     full lifecycles (3-way handshake, data, 4-way close)
+//   engine-bench established-nat N [PACKETS]   the `established` stream through the router
+//                                           (`Firewall.process`: masquerade, 20 rules), beside the
+//                                           engine alone on the same flows (NATBench.swift)
 //
 // Packets carry `checksumVerified` (as a NIC with checksum offload reports them) unless
 // SOFTWARE_CHECKSUM=1 is set in the environment.
@@ -199,9 +202,13 @@ case "established-batch":
     let n = args.count > 2 ? Int(args[2]) ?? 1000 : 1000
     let m = args.count > 3 ? Int(args[3]) ?? 10_000_000 : 10_000_000
     runEstablished(flows: n, packets: m, batch: 64)
+case "established-nat":
+    let n = args.count > 2 ? Int(args[2]) ?? 1000 : 1000
+    let m = args.count > 3 ? Int(args[3]) ?? 10_000_000 : 10_000_000
+    runEstablishedNAT(flows: n, packets: m)
 case "lifecycle":
     runLifecycle(connections: args.count > 2 ? Int(args[2]) ?? 1_000_000 : 1_000_000)
 default:
-    print("usage: engine-bench established N [PACKETS] | established-batch N [PACKETS] | lifecycle CONNECTIONS")
+    print("usage: engine-bench established N [PACKETS] | established-batch N [PACKETS] | established-nat N [PACKETS] | lifecycle CONNECTIONS")
     exit(2)
 }
