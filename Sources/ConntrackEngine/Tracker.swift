@@ -202,13 +202,16 @@ public final class Tracker {
 
     // MARK: helpers and expectations
 
-    /// `ct helper set`: attaches a helper to the unconfirmed entry behind `handle` (the
-    /// kernel attaches helpers only before confirmation, and never replaces one).
+    /// `ct helper set`: attaches a helper to the unconfirmed entry behind `handle` and sets
+    /// `IPS_HELPER` (`nft_ct_helper_obj_eval`: only before confirmation, and never when
+    /// the bit is already set).
     public func assignHelper(_ handle: ConnectionHandle, _ helper: ConnectionHelper) {
         let idx = Int(handle.index)
-        guard core.pointee.table.slab[idx].status & StatusBit.confirmed == 0 else { return }
+        let st = core.pointee.table.slab[idx].status
+        guard st & StatusBit.confirmed == 0, st & StatusBit.helper == 0 else { return }
         let h = core.pointee.table.ensureHelpers()
-        if h[idx].kind == 0 { h[idx].kind = helper.rawValue }
+        h[idx].kind = helper.rawValue
+        core.pointee.table.slab[idx].status |= StatusBit.helper
     }
 
     /// Runs the entry's helper on `packet` as the kernel does at the confirm hook (after
