@@ -556,11 +556,24 @@ enum FTPParser {
             let v = UInt32(truncatingIfNeeded: hi >> 32)
             s = "\(v >> 24),\((v >> 16) & 0xff),\((v >> 8) & 0xff),\(v & 0xff),\(port >> 8),\(port & 0xff)"
         case .eprt:
-            s = family == 2 ? "|1|\(a)|\(port)|" : "|2|\(IPAddress(ipv6High: hi, low: lo))|\(port)|"
+            // The kernel prints IPv6 with `%pI6`: eight groups of four hex digits, uncompressed.
+            s = family == 2 ? "|1|\(a)|\(port)|" : "|2|\(uncompressedIPv6(hi, lo))|\(port)|"
         case .epsv:
             s = "|||\(port)|"
         }
         return Array(s.utf8)
+    }
+
+    /// `%pI6`: `fd88:0002:0000:0000:0000:0000:0000:0200`.
+    static func uncompressedIPv6(_ hi: UInt64, _ lo: UInt64) -> String {
+        let hex: [Character] = Array("0123456789abcdef")
+        var out = ""
+        for i in 0..<8 {
+            let w = UInt16(truncatingIfNeeded: (i < 4 ? hi : lo) >> UInt64(48 - 16 * (i % 4)))
+            if i > 0 { out.append(":") }
+            for shift in stride(from: 12, through: 0, by: -4) { out.append(hex[Int((w >> UInt16(shift)) & 0xf)]) }
+        }
+        return out
     }
 
     static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5a ? c | 0x20 : c }
