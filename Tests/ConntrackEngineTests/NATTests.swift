@@ -46,4 +46,25 @@ final class NATTests: XCTestCase {
         let p = f2?.reply.destinationPort ?? 0
         XCTAssertTrue((600...1023).contains(p) && p != 700, "got \(p)")
     }
+
+    /// [live 6.18] nf_nat_ftp writes an EPRT address with `%pI6` (uncompressed).
+    func testEPRTRewriteUsesTheUncompressedIPv6Form() {
+        let a = IPAddress("fd88:2::200")!
+        let text = String(decoding: FTPParser.format(.eprt, family: 10, hi: a.high, lo: a.low, port: 40001), as: UTF8.self)
+        XCTAssertEqual(text, "|2|fd88:0002:0000:0000:0000:0000:0000:0200|40001|")
+    }
+
+    /// `ct helper set` sets IPS_HELPER (`nft_ct_helper_obj_eval`) [live: status 0x200e on
+    /// an FTP control connection without NAT].
+    func testAssigningAHelperSetsIPSHelper() {
+        let t = Tracker(seed: 7)
+        var md = PacketMetadata()
+        md.deferConfirmation = true
+        let syn = PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 1, flags: .syn)
+        let v = syn.withUnsafeBytes { t.process($0, now: 1_000_000_000, metadata: md) }
+        t.assignHelper(v.connection!, .ftp)
+        XCTAssertTrue(t.confirm(v, now: 1_000_000_000))
+        XCTAssertEqual(t.status(v.connection!).contains(.helper), true)
+        XCTAssertEqual(t.flow(v.connection!, now: 1_000_000_000)?.helper, "ftp")
+    }
 }
