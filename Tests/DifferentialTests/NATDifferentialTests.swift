@@ -45,11 +45,12 @@ final class NATDifferentialTests: XCTestCase {
     func testNATClashesAndICMP() throws { try run(NATScenarios.clashes + NATScenarios.icmp) }
     func testNATProtocolsAndIPv6() throws { try run(NATScenarios.protocols + NATScenarios.ipv6) }
     func testFragmentsThroughTheRouter() throws { try run(NATScenarios.fragments) }
+    func testFTPHelperThroughNAT() throws { try run(HelperScenarios.all) }
     func testStatefulFilter() throws { try run(FilterScenarios.all) }
 
     /// Scenario names are unique and there are enough of them (the issue asks for 40).
     func testCatalogue() {
-        let all = NATScenarios.all + FilterScenarios.all
+        let all = NATScenarios.all + FilterScenarios.all + HelperScenarios.all
         XCTAssertEqual(Set(all.map(\.name)).count, all.count, "duplicate scenario names")
         XCTAssertGreaterThanOrEqual(all.count, 40)
         for s in all {

@@ -56,9 +56,12 @@ func runNATEngine(_ s: NATScenario, rulesetText: String, rulesetPath: String,
     var violations: [String] = []
     for (i, k) in kernel.packets.enumerated() {
         let input = s.steps[i].dynamic ? try s.steps[i].build(view) : k.input
-        var bytes = input
+        // Room behind the packet: the FTP helper's NAT may lengthen it.
+        var buffer = input + [UInt8](repeating: 0, count: 256)
+        var length = input.count
         let iface = kernel.router.index(of: k.side == .a ? "ra" : "rb")
-        let v = bytes.withUnsafeMutableBytes { fw.process($0, now: k.time, input: iface) }
+        let v = buffer.withUnsafeMutableBytes { fw.process($0, length: &length, now: k.time, input: iface) }
+        let bytes = Array(buffer[0..<length])
         tracker.drainEvents { events.append($0) }
         var p = EnginePacket(input: input, verdict: v)
         if v.disposition == .forwarded {

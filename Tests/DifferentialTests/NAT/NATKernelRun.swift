@@ -53,7 +53,10 @@ struct FrameCollector {
 
     mutating func absorb(_ frames: [CapturedFrame]) {
         for f in frames where Topology.isScenarioTraffic(f.frame) {
-            let ip = Array(f.frame[14...])
+            var ip = Array(f.frame[14...])
+            // What the device puts on the wire for a CHECKSUM_PARTIAL frame (veth never
+            // completes it; a NIC would).
+            if f.checksumNotReady { PacketEdit.completeChecksum(&ip) }
             let name = names[f.ifindex] ?? "if\(f.ifindex)"
             if f.outgoing {
                 guard !packets.isEmpty else { stray.append(name); continue }

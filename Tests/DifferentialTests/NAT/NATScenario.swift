@@ -73,15 +73,20 @@ struct NATScenario: @unchecked Sendable {
     }
 }
 
-/// `proto [STATE] [unreplied] [assured] [snat] [dnat]` of a flow (kernel or engine).
+/// `proto [STATE] [unreplied] [assured] [expected] [snat] [dnat] [seqadj] [helper]` of
+/// a flow (kernel or engine): the status bits IPS_EXPECTED, IPS_SRC_NAT, IPS_DST_NAT,
+/// IPS_SEQ_ADJUST and IPS_HELPER by name.
 func natSummary(_ f: Flow) -> String {
     var parts = [IPProtocol.name(f.proto)]
     if let s = Comparison.stateName(f) { parts.append(s) }
     let st = f.status ?? []
     if !st.contains(.seenReply) { parts.append("unreplied") }
     if st.contains(.assured) { parts.append("assured") }
+    if st.contains(.expected) { parts.append("expected") }
     if st.contains(.srcNAT) { parts.append("snat") }
     if st.contains(.dstNAT) { parts.append("dnat") }
+    if st.contains(.seqAdjust) { parts.append("seqadj") }
+    if st.contains(.helper) { parts.append("helper") }
     return parts.joined(separator: " ")
 }
 

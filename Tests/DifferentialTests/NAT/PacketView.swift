@@ -210,6 +210,26 @@ enum PacketEdit {
         for o in 44..<48 { b[o] = kernel[o] }
     }
 
+    /// Computes the TCP / UDP checksum of a packet in full (a device completing a
+    /// `CHECKSUM_PARTIAL` checksum).
+    static func completeChecksum(_ b: inout [UInt8]) {
+        guard let v = PacketView(b), v.proto == IPProtocol.tcp || v.proto == IPProtocol.udp else { return }
+        let co = v.l4 + (v.proto == IPProtocol.tcp ? 16 : 6)
+        guard co + 2 <= v.end else { return }
+        b[co] = 0; b[co + 1] = 0
+        var s: UInt32 = 0
+        var i = v.l4
+        while i + 1 < v.end { s += UInt32(u16(b, i)); i += 2 }
+        if i < v.end { s += UInt32(b[i]) << 8 }
+        let (a0, a1) = v.family == .ipv4 ? (12, 20) : (8, 40)
+        for a in stride(from: a0, to: a1, by: 2) { s += UInt32(u16(b, a)) }
+        s += UInt32(v.end - v.l4) + UInt32(v.proto)
+        while s >> 16 != 0 { s = (s & 0xffff) + (s >> 16) }
+        var c = ~UInt16(s)
+        if c == 0 && v.proto == IPProtocol.udp { c = 0xffff }
+        set16(&b, co, c)
+    }
+
     static func recomputeICMPChecksum(_ b: inout [UInt8], _ v: PacketView) {
         let o = v.l4
         b[o + 2] = 0; b[o + 3] = 0

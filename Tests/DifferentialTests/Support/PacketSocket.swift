@@ -60,6 +60,9 @@ struct CapturedFrame {
     var frame: [UInt8]
     /// The router sent this frame (`PACKET_OUTGOING`): a forwarded packet as it left.
     var outgoing = false
+    /// `TP_STATUS_CSUMNOTREADY`: the frame left with `CHECKSUM_PARTIAL` (the layer-4
+    /// checksum field holds only the pseudo-header sum; the device completes it).
+    var checksumNotReady = false
 }
 
 /// Captures every frame that arrives at any interface of a namespace (and, with
@@ -88,6 +91,7 @@ final class FrameCapture {
     private static let packetVersion: Int32 = 10
     private static let tpacketV2: Int32 = 1
     private static let tpStatusUser: UInt32 = 1
+    private static let tpStatusCsumNotReady: UInt32 = 8
     /// `TPACKET_ALIGN(sizeof(struct tpacket2_hdr))`: where `struct sockaddr_ll` starts.
     private static let sllOffset = 32
 
@@ -137,7 +141,8 @@ final class FrameCapture {
             if pkttype != packetOutgoing || captureOutgoing {
                 let bytes = Array(UnsafeRawBufferPointer(start: slot + mac, count: snaplen))
                 frames.append(CapturedFrame(time: sec * 1_000_000_000 + nsec, ifindex: ifindex, frame: bytes,
-                                            outgoing: pkttype == packetOutgoing))
+                                            outgoing: pkttype == packetOutgoing,
+                                            checksumNotReady: status & FrameCapture.tpStatusCsumNotReady != 0))
             }
             slot.storeBytes(of: 0, as: UInt32.self)   // TP_STATUS_KERNEL: the slot is free again
             next = (next + 1) % frameCount
