@@ -145,7 +145,38 @@ enum HelperScenarios {
         ]
     }
 
+    /// TFTP: the read request creates an expectation for the server's answer from any
+    /// port; with SNAT the answer is NATed to follow the request (`nf_nat_tftp`).
+    static func tftpTable(_ family: String = "ip") -> String {
+        """
+        table \(family) helpers {
+            ct helper tftph { type "tftp" protocol udp; }
+            chain attach {
+                type filter hook prerouting priority filter; policy accept;
+                udp dport 69 counter ct helper set "tftph"
+            }
+        }
+
+        """
+    }
+
+    static func tftp(_ server: IPAddress) -> [NATStep] {
+        let client = server.family == .ipv4 ? P.a : P.a6
+        return [
+            .a(PacketBuilder.udp(from: client, 41000, to: server, 69, payload: [0, 1] + bytes("file") + [0] + bytes("octet") + [0])),
+            .b { v in
+                let p = try v.view(0)
+                return PacketBuilder.udp(from: p.destination, 50000, to: p.source, p.sourcePort, payload: [0, 3, 0, 1] + bytes("data"))
+            },
+            .a(Reply.udp(1)),
+        ]
+    }
+
     static let all: [NATScenario] = [
+        NATScenario("tftp.snat", Rules.nat(post: ["\(out) snat to 10.88.2.200"]) + tftpTable(),
+                    expect: ["udp unreplied snat helper", "udp expected dnat"], path: ">>>", tftp(P.b)),
+        NATScenario("tftp.no_nat_v6", Rules.states + tftpTable("ip6"),
+                    expect: ["udp unreplied helper", "udp expected"], path: ">>>", tftp(P.b6)),
         // PORT rewritten to the SNAT address (two characters longer: later sequence
         // numbers of the client are adjusted); the data connection is DNATed back.
         NATScenario("ftp.active_port_snat",
