@@ -459,7 +459,7 @@ public final class Firewall {
         case .masquerade:
             // Source 0.0.0.0 (locally generated, unbound): not masqueraded.
             if fam == .ipv4 && ctx.fields.srcHi == 0 { return nil }
-            guard let a = router.primaryAddress(ctx.oif, family: fam) else { return nil }
+            guard let a = router.sourceAddress(ctx.oif, for: ctx.fields.destination) else { return nil }
             r.flags.insert(.mapIPs)
             r.minAddress = a; r.maxAddress = a
         case .redirect:

@@ -60,3 +60,19 @@ extension FirewallTests {
                                                            payloadSize: 600, ipv6Identification: 0xabcd))
     }
 }
+
+/// Masquerade's IPv6 source address (found by the NAT differential suite: the engine took
+/// the interface's first address; the kernel picked fd77:2::1 over a newer fc00::1 for
+/// fd88:2::5, the longer common prefix).
+extension FirewallTests {
+    func testIPv6MasqueradeSourceSelection() {
+        let m = RouterModel(interfaces: [
+            .init(name: "wan0", addresses: [IPAddress("fc00::1")!, IPAddress("fd77:2::1")!, IPAddress("2003::1")!,
+                                            IPAddress("fe80::1")!], prefixLengths: [64, 64, 64, 64]),
+        ])
+        XCTAssertEqual(m.sourceAddress(0, for: IPAddress("fd88:2::5")!), IPAddress("fd77:2::1")!, "rule 8: longest prefix")
+        XCTAssertEqual(m.sourceAddress(0, for: IPAddress("2001:db8::1")!), IPAddress("2003::1")!, "rule 6: same label")
+        XCTAssertEqual(m.sourceAddress(0, for: IPAddress("fe80::99")!), IPAddress("fe80::1")!, "rule 2: link scope")
+        XCTAssertEqual(m.sourceAddress(0, for: IPAddress("10.0.0.1")!), nil)
+    }
+}
