@@ -272,6 +272,18 @@ enum NATScenarios {
                     P.tcpConversation(P.a6, 40000, IPAddress("fd88:2::100")!, 80)),
         NATScenario("ipv6.masquerade", Rules.nat("inet", post: ["\(out) masquerade"]),
                     expect: ["udp snat"], path: ">>", [.a(P.udp(P.a6, 41000, P.b6)), .b(Reply.udp(0))]),
+        // Masquerade takes the source address the kernel would pick for the destination
+        // (ipv6_dev_get_saddr: longest matching prefix), not the interface's first one.
+        NATScenario("ipv6.masquerade_source_selection", Rules.nat("inet", post: ["\(out) masquerade"]),
+                    expect: ["udp snat"], path: ">>",
+                    setup: [["ip", "-6", "addr", "add", "fc00::1/64", "dev", "rb", "nodad"]],
+                    teardown: [["ip", "-6", "addr", "del", "fc00::1/64", "dev", "rb"]],
+                    [.a(P.udp(P.a6, 41000, P.b6)), .b(Reply.udp(0))]),
+        NATScenario("ipv6.redirect_source_selection", Rules.nat("ip6", pre: ["udp dport 53 redirect to :5353"]),
+                    expect: ["udp unreplied dnat"], path: "x", listenUDP: [5353],
+                    setup: [["ip", "-6", "addr", "add", "fc00:1::1/64", "dev", "ra", "nodad"]],
+                    teardown: [["ip", "-6", "addr", "del", "fc00:1::1/64", "dev", "ra"]],
+                    [.a(P.udp(P.a6, 41000, IPAddress("fd88:2::100")!))]),
         NATScenario("ipv6.echo_snat", Rules.nat("ip6", post: ["\(out) snat to fd88:2::200"]),
                     expect: ["icmpv6 snat"], path: ">>", [.a(P.echo(P.a6, P.b6)), .b(Reply.echo(0))]),
         NATScenario("ipv6.port_unreachable_snat", Rules.nat("ip6", post: ["\(out) snat to fd88:2::200"]),

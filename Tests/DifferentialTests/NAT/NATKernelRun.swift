@@ -169,6 +169,8 @@ extension Topology {
             _ = try? flush()
         }
         for k in s.knobs { try setSysctl(k.name, k.value) }
+        for c in s.setup { try r.runChecked(c) }
+        defer { for c in s.teardown { _ = try? r.run(c) } }
         try flush()
         let (model, names) = try routerModel()
         let sockets = try s.listenUDP.map { try udpListener(port: $0) }

@@ -65,11 +65,16 @@ struct NATScenario: @unchecked Sendable {
     var randomPorts: ClosedRange<UInt16>?
     /// UDP ports R listens on (redirect targets: delivered datagrams raise no ICMP error).
     var listenUDP: [UInt16] = []
+    /// Commands run in R before the scenario (extra addresses...) and after it.
+    var setup: [[String]] = []
+    var teardown: [[String]] = []
 
     init(_ name: String, _ ruleset: String, knobs: [KnobSetting] = [], expect: [String]? = nil, path: String? = nil,
-         random: ClosedRange<UInt16>? = nil, listenUDP: [UInt16] = [], _ steps: [NATStep]) {
+         random: ClosedRange<UInt16>? = nil, listenUDP: [UInt16] = [], setup: [[String]] = [], teardown: [[String]] = [],
+         _ steps: [NATStep]) {
         self.name = name; self.ruleset = ruleset; self.knobs = knobs; self.steps = steps
         self.expect = expect; self.path = path; self.randomPorts = random; self.listenUDP = listenUDP
+        self.setup = setup; self.teardown = teardown
     }
 }
 
