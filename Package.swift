@@ -57,11 +57,11 @@ let package = Package(
             "ConntrackFirewall", "ConntrackRuleset", "ConntrackEngine", "Conntrack", "PacketBuilder",
         ]),
         .testTarget(name: "PacketBuilderTests", dependencies: ["PacketBuilder", "ConntrackTestSupport"]),
-        .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack"]),
+        .testTarget(name: "ConntrackToolTests", dependencies: ["ConntrackTool", "Conntrack", "PacketBuilder", "PacketCapture"]),
         .testTarget(
             name: "DifferentialTests",
             dependencies: ["ConntrackEngine", "Conntrack", "PacketBuilder", "ConntrackTestSupport", "PacketCapture",
-                           "ConntrackFirewall", "ConntrackRuleset"]
+                           "ConntrackFirewall", "ConntrackRuleset", "ConntrackKernel"]
         ),
         // Hostile input, floods, privileges, fuzz-finding regressions (see RELIABILITY.md).
         .testTarget(name: "HardeningTests", dependencies: [

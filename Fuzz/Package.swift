@@ -40,5 +40,10 @@ let package = Package(
             .product(name: "ConntrackTool", package: "swift-conntrack"),
             .product(name: "Conntrack", package: "swift-conntrack"),
         ]),
+        // (f) nftables ruleset parsing (the subset the userspace firewall evaluates).
+        .executableTarget(name: "fuzz-ruleset", dependencies: [
+            "FuzzCommon",
+            .product(name: "ConntrackRuleset", package: "swift-conntrack"),
+        ]),
     ]
 )

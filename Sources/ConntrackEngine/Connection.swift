@@ -166,6 +166,8 @@ enum StatusBit {
     @usableFromInline static let dstNATDone: UInt16 = 1 << 8
     @usableFromInline static let fixedTimeout: UInt16 = 1 << 10
     @usableFromInline static let natClash: UInt16 = 1 << 12
+    /// `IPS_HELPER`: a helper was attached explicitly (`ct helper set`).
+    @usableFromInline static let helper: UInt16 = 1 << 13
 }
 
 /// Kernel event bits (`IPCT_*`) as `UInt16` constants.

@@ -63,6 +63,8 @@ struct ConnectionTable {
     @usableFromInline var natReply: UnsafeMutablePointer<NATReply>?
     /// NAT extension per slab slot: the `bysource` chain link and the output interface.
     @usableFromInline var natLink: UnsafeMutablePointer<NATLink>?
+    /// Helper extension per slab slot (allocated when a helper or expectation first appears).
+    @usableFromInline var helpers: UnsafeMutablePointer<HelperData>?
     @usableFromInline var slots: UnsafeMutablePointer<UInt64>
     @usableFromInline var slotMask: Int
     /// Occupied index slots (two per connection).
@@ -91,6 +93,7 @@ struct ConnectionTable {
         startTimes?.deallocate()
         natReply?.deallocate()
         natLink?.deallocate()
+        helpers?.deallocate()
     }
 
     // MARK: slab
@@ -154,7 +157,23 @@ struct ConnectionTable {
             t.deallocate()
             natLink = n
         }
+        if let t = helpers {
+            let n = UnsafeMutablePointer<HelperData>.allocate(capacity: newCap)
+            n.moveInitialize(from: t, count: slabCapacity)
+            n.advanced(by: slabCapacity).initialize(repeating: HelperData(), count: newCap - slabCapacity)
+            t.deallocate()
+            helpers = n
+        }
         slabCapacity = newCap
+    }
+
+    @usableFromInline @inline(never)
+    mutating func ensureHelpers() -> UnsafeMutablePointer<HelperData> {
+        if let t = helpers { return t }
+        let t = UnsafeMutablePointer<HelperData>.allocate(capacity: slabCapacity)
+        t.initialize(repeating: HelperData(), count: slabCapacity)
+        helpers = t
+        return t
     }
 
     @usableFromInline @inline(never)

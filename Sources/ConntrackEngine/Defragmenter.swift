@@ -43,6 +43,10 @@ struct Defragmenter {
     }
 
     var queues: [Key: Queue] = [:]
+    /// Payload end offsets of the fragments the last completed datagram was made of, in
+    /// order (where a forwarding router splits it again), and its fragment id.
+    var lastPieceEnds: [Int] = []
+    var lastID: UInt32 = 0
     /// Bytes accounted per family (index 0 IPv4, 1 IPv6): fragment length plus a fixed
     /// per-fragment overhead standing in for the kernel's skb truesize.
     var memory: [Int] = [0, 0]
@@ -170,6 +174,8 @@ struct Defragmenter {
         }
         memory[fi] -= q.memory
         keep = false
+        lastPieceEnds = q.pieces.map(\.end)
+        lastID = key.id
         return .complete
     }
 }

@@ -44,6 +44,17 @@ public struct EngineCounters: Hashable, Sendable {
     public var droppedBeforeConntrack: UInt64 = 0
     /// Events dropped because the queue was full.
     public var eventsLost: UInt64 = 0
+    /// `expect_new`: connections created from an expectation.
+    public var expectNew: UInt64 = 0
+    /// `expect_create`: expectations registered.
+    public var expectCreate: UInt64 = 0
+    /// `expect_delete`: expectations removed (used, replaced, expired, master gone).
+    public var expectDelete: UInt64 = 0
+    /// Packets a helper dropped (partial FTP command, expectation refused).
+    public var helperDrops: UInt64 = 0
+    /// FTP commands on NATed connections: the kernel's nf_nat_ftp would rewrite them;
+    /// the engine registers the expectation without rewriting.
+    public var helperNATUnsupported: UInt64 = 0
     /// Count per `InvalidReason` raw value.
     public var reasons: [UInt64] = Array(repeating: 0, count: InvalidReason.allCases.count)
 

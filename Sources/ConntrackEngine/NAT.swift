@@ -224,8 +224,8 @@ extension TrackerCore {
         let maxW = words(range.maxAddress.high, range.maxAddress.low)
         let maxI = t.family == 2 ? 0 : 3
         let persistent = range.flags.contains(.persistent)
-        var j = Self.jhash2([src.0, src.1, src.2, src.3], initval: persistent ? 0 : at(dst, maxI) ^ UInt32(zone))
-        var out: [UInt32] = [0, 0, 0, 0]
+        var j = Self.jhash2(src, initval: persistent ? 0 : at(dst, maxI) ^ UInt32(zone))
+        var out: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
         var fullRange = false
         for i in 0...maxI {
             let minip: UInt32, dist: UInt32
@@ -237,13 +237,13 @@ extension TrackerCore {
                 minip = 0
                 dist = ~0
             }
-            let v = minip &+ UInt32(truncatingIfNeeded: (UInt64(j) &* UInt64(dist)) >> 32)
-            out[i] = v.byteSwapped
-            if out[i] != at(maxW, i) { fullRange = true }
+            let v = (minip &+ UInt32(truncatingIfNeeded: (UInt64(j) &* UInt64(dist)) >> 32)).byteSwapped
+            switch i { case 0: out.0 = v; case 1: out.1 = v; case 2: out.2 = v; default: out.3 = v }
+            if v != at(maxW, i) { fullRange = true }
             if !persistent { j ^= at(dst, i) }
         }
-        let hi = UInt64(out[0].byteSwapped) << 32 | UInt64(out[1].byteSwapped)
-        let lo = UInt64(out[2].byteSwapped) << 32 | UInt64(out[3].byteSwapped)
+        let hi = UInt64(out.0.byteSwapped) << 32 | UInt64(out.1.byteSwapped)
+        let lo = UInt64(out.2.byteSwapped) << 32 | UInt64(out.3.byteSwapped)
         if manip == .source { t.srcHi = hi; t.srcLo = t.family == 2 ? 0 : lo }
         else { t.dstHi = hi; t.dstLo = t.family == 2 ? 0 : lo }
         if t.family == 2 {
@@ -251,8 +251,20 @@ extension TrackerCore {
         }
     }
 
+    /// `jhash2` of the four words of a `union nf_inet_addr` (no allocation).
+    static func jhash2(_ w: (UInt32, UInt32, UInt32, UInt32), initval: UInt32) -> UInt32 {
+        withUnsafeBytes(of: w) { raw in
+            jhash2(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt32.self), count: 4),
+                   initval: initval)
+        }
+    }
+
     /// Bob Jenkins' lookup3 `hashword`, as the kernel's `jhash2`.
     static func jhash2(_ k: [UInt32], initval: UInt32) -> UInt32 {
+        k.withUnsafeBufferPointer { jhash2($0, initval: initval) }
+    }
+
+    static func jhash2(_ k: UnsafeBufferPointer<UInt32>, initval: UInt32) -> UInt32 {
         @inline(__always) func rol(_ x: UInt32, _ n: UInt32) -> UInt32 { x << n | x >> (32 - n) }
         var a = 0xdead_beef &+ UInt32(k.count << 2) &+ initval
         var b = a, c = a
@@ -314,11 +326,16 @@ extension TrackerCore {
             // GRE keys change only for PPTP (a master); other protocols have no ids.
             return
         }
+        // The search starts at a random offset for SRC manips and random ranges, but a
+        // DST manip without a random flag starts at the range's first id (recent kernels:
+        // DNAT to a port range always tries its minimum first; reference 9.3).
         var off: UInt16
         if range.flags.contains(.protoOffset) {
             off = (useSource ? t.sport : t.dport) &- range.basePort
-        } else {
+        } else if manip == .source || !range.flags.isDisjoint(with: NATMapping.Flags.randomAll) {
             off = nextRandom16()
+        } else {
+            off = 0
         }
         var attempts = min(size, 128)
         while true {

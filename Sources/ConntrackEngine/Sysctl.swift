@@ -72,6 +72,7 @@ extension TrackerConfiguration {
             guard (0...2).contains(value) else { throw SysctlError(name: name, value: value, knownName: true) }
             events = value
         case "max": maxEntries = try Self.nonNegative(name, value)
+        case "expect_max": expectMax = try Self.nonNegative(name, value)
         case "generic_timeout": timeouts.generic = try Self.seconds(name, value)
         case "icmp_timeout": timeouts.icmp = try Self.seconds(name, value)
         case "icmpv6_timeout": timeouts.icmpv6 = try Self.seconds(name, value)
@@ -117,6 +118,7 @@ extension TrackerConfiguration {
         case "timestamp": return timestamps ? 1 : 0
         case "events": return events
         case "max": return maxEntries
+        case "expect_max": return expectMax
         case "generic_timeout": return Int(timeouts.generic)
         case "icmp_timeout": return Int(timeouts.icmp)
         case "icmpv6_timeout": return Int(timeouts.icmpv6)

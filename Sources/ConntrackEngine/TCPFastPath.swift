@@ -22,7 +22,8 @@ extension TrackerCore {
                              now: UInt64) -> Bool {
         let c = table.slab + idx
         let need = StatusBit.seenReply | StatusBit.assured
-        guard c.pointee.state == TCPStateTable.es, c.pointee.status & need == need else { return false }
+        // Sequence-adjusted (NATed FTP) entries take the general path.
+        guard c.pointee.state == TCPStateTable.es, c.pointee.status & (need | StatusBit.seqAdjust) == need else { return false }
         let s = TrackerCore.tcpSide(c, dir)
         let r = TrackerCore.tcpSide(c, dir ^ 1)
         let sMaxWin = s.pointee.maxWin
@@ -132,9 +133,12 @@ extension TrackerCore {
         let idx = Int(r >> 1)
         let dir = UInt8(truncatingIfNeeded: r & 1)
         // A NATed entry's packets go on to be rewritten towards the reply tuple, whose
-        // addresses live in the NAT extension: load it now, while the entry's own cache
-        // lines are on their way, instead of hundreds of instructions later when NAT asks.
-        if let n = table.natReply { batchSink ^= n[idx].srcHi }
+        // addresses live in the NAT extension, and the firewall checks the masquerade
+        // interface beside them: load both now, while the entry's own cache lines are on
+        // their way, instead of hundreds of instructions later when NAT asks.
+        if let n = table.natReply, let l = table.natLink {
+            batchSink ^= n[idx].srcHi ^ UInt64(l[idx].masqueradeInterface)
+        }
         let c = table.slab + idx
         guard c.pointee.zoneID(for: dir) == metadata.zone.id(for: dir),
               Int64(bitPattern: c.pointee.expires &- now) > 0,

@@ -110,6 +110,12 @@ extension TrackerCore {
         let state = c.pointee.state
 
         if receiver.flags & TCPFlag.sackPerm != 0 { tcpSack(b, seg, &sack) }
+        if c.pointee.status & StatusBit.seqAdjust != 0, let hs = table.helpers {
+            // NAT sequence mangling: acks are in the adjusted space of the other direction.
+            let off = Self.seqOffset(hs[c - table.slab], dir: dir ^ 1, seq: ack &- 1)
+            ack = ack &- off
+            sack = sack &- off
+        }
 
         if sender.maxWin == 0 {
             if seg.syn {

@@ -140,6 +140,30 @@ public final class Tracker {
         core.pointee.setupNAT(Int(handle.index), range: range, manip: manip)
     }
 
+    /// Records the output interface of a masqueraded entry (`nat->masq_index`); 0 clears.
+    public func setMasqueradeInterface(_ handle: ConnectionHandle, _ index: UInt32) {
+        _ = core.pointee.table.ensureNAT()
+        core.pointee.table.natLink![Int(handle.index)].masqueradeInterface = index
+    }
+
+    /// The output interface recorded for a masqueraded entry, 0 if none.
+    @inlinable
+    public func masqueradeInterface(_ handle: ConnectionHandle) -> UInt32 {
+        core.pointee.table.natLink?[Int(handle.index)].masqueradeInterface ?? 0
+    }
+
+    /// Every live entry masqueraded out of interface `index` (the kernel flushes them when
+    /// the interface goes down or loses its address).
+    public func masqueradedEntries(interface index: UInt32) -> [ConnectionHandle] {
+        guard let l = core.pointee.table.natLink else { return [] }
+        var out: [ConnectionHandle] = []
+        for i in 0..<core.pointee.table.slabHigh where core.pointee.table.slab[i].flags & ConnFlag.inUse != 0
+            && l[i].masqueradeInterface == index {
+            out.append(ConnectionHandle(index: UInt32(i)))
+        }
+        return out
+    }
+
     /// Whether NAT of this kind is set up on the entry (`nf_nat_initialized`).
     @inlinable
     public func isNATInitialized(_ handle: ConnectionHandle, manip: NATManip) -> Bool {
@@ -184,6 +208,53 @@ public final class Tracker {
 
     /// The entry's zone id (original direction).
     public func zone(_ handle: ConnectionHandle) -> UInt16 { core.pointee.table.slab[Int(handle.index)].zoneID }
+
+    // MARK: helpers and expectations
+
+    /// `ct helper set`: attaches a helper to the unconfirmed entry behind `handle` and sets
+    /// `IPS_HELPER` (`nft_ct_helper_obj_eval`: only before confirmation, and never when
+    /// the bit is already set).
+    public func assignHelper(_ handle: ConnectionHandle, _ helper: ConnectionHelper) {
+        let idx = Int(handle.index)
+        let st = core.pointee.table.slab[idx].status
+        guard st & StatusBit.confirmed == 0, st & StatusBit.helper == 0 else { return }
+        let h = core.pointee.table.ensureHelpers()
+        h[idx].kind = helper.rawValue
+        core.pointee.table.slab[idx].status |= StatusBit.helper
+    }
+
+    /// Runs the entry's helper on `packet` as the kernel does at the confirm hook (after
+    /// NAT): FTP commands and replies and TFTP requests register expectations. Returns
+    /// false when the kernel would drop the packet (a partial FTP command, a refused
+    /// expectation).
+    ///
+    /// With NAT, the FTP helper rewrites the address and port in the command (`nf_nat_ftp`)
+    /// and every later packet of the connection gets its sequence numbers adjusted; the
+    /// packet may then grow: `packet.count` is the buffer's capacity and `length` the
+    /// packet's length, updated. A packet that would not fit is dropped (false).
+    public func runHelper(_ packet: UnsafeMutableRawBufferPointer, length: inout Int, verdict: Verdict,
+                          now: UInt64) -> Bool {
+        guard let base = packet.baseAddress, length <= packet.count else { return true }
+        return core.pointee.runHelper(MutableBytes(base: base, count: packet.count), length: &length, verdict: verdict,
+                                      now: now)
+    }
+
+    /// Calls `body` with every live expectation (`conntrack -L expect`).
+    public func forEachExpectation(now: UInt64, _ body: (Expectation) -> Void) {
+        for e in core.pointee.expectations where Int64(bitPattern: e.expires &- now) > 0 {
+            body(core.pointee.expectationValue(e, now: now))
+        }
+    }
+
+    /// Live expectations.
+    public var expectationCount: Int { core.pointee.expectations.count }
+
+    /// Hands every queued expectation event to `body` in order and empties the queue.
+    public func drainExpectationEvents(_ body: (ExpectationEvent) -> Void) {
+        let e = core.pointee.expectationEvents
+        core.pointee.expectationEvents.removeAll(keepingCapacity: true)
+        for x in e { body(x) }
+    }
 
     /// Live entries (`nf_conntrack_count`), expired-but-not-reaped ones included.
     public var count: Int { core.pointee.table.count }

@@ -23,6 +23,11 @@ public struct TrackerConfiguration: Sendable, Hashable {
     public var eventQueueLimit: Int = 65_536
     /// `nf_conntrack_max`: table size limit; 0 = unlimited.
     public var maxEntries: Int = 262_144
+    /// `nf_conntrack_expect_max`
+    public var expectMax: Int = 4096
+    /// `nf_conntrack_ftp` module option `loose`: expect connections to an address other
+    /// than the sender's.
+    public var ftpLoose: Bool = false
     /// `nf_conntrack_tcp_loose`: pick up connections in the middle.
     public var tcpLoose: Bool = true
     /// `nf_conntrack_tcp_be_liberal`: window failures never make a packet invalid.

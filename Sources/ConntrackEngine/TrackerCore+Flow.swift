@@ -69,7 +69,21 @@ extension TrackerCore {
         f.protoInfo = Self.protoInfo(c, destroy: false)
         f.mark = c.mark
         f.use = 1
+        if let h = table.helpers {
+            f.helper = ConnectionHelper(rawValue: h[idx].kind)?.name
+            if h[idx].master != 0 { f.master = masterTuple(h[idx]) }
+        }
         return f
+    }
+
+    /// The original tuple of an expected connection's master (`CTA_TUPLE_MASTER`).
+    func masterTuple(_ h: HelperData) -> Tuple? {
+        let m = Int(h.master &- 1)
+        guard m < table.slabHigh, table.slab[m].id == h.masterID, table.slab[m].flags & ConnFlag.inUse != 0 else { return nil }
+        let k = table.key(m, 0)
+        return Tuple(source: Self.address(k.srcHi, k.srcLo, family: k.family),
+                     destination: Self.address(k.dstHi, k.dstLo, family: k.family), protocol: k.proto,
+                     sourcePort: k.sport, destinationPort: k.dport)
     }
 
     /// Delivers the events cached on `idx` as one message (`nf_ct_deliver_cached_events`).
@@ -92,6 +106,10 @@ extension TrackerCore {
         let c = table.slab + idx
         var e = PendingEvent(connection: c.pointee, time: now, stop: stop, mask: mask)
         if c.pointee.flags & ConnFlag.natReply != 0 { e.nat = table.natReply![idx] }
+        if let h = table.helpers {
+            e.helper = h[idx].kind
+            if h[idx].master != 0 { e.master = masterTuple(h[idx]) }
+        }
         if c.pointee.flags & ConnFlag.acct != 0, let cs = table.counters {
             e.counters = cs[idx]
             e.hasCounters = true
@@ -127,6 +145,8 @@ extension TrackerCore {
             if mask & EventBit.protoInfo != 0 { f.protoInfo = Self.protoInfo(c, destroy: false) }
         }
         if c.mark != 0 || mask & EventBit.mark != 0 { f.mark = c.mark }
+        f.helper = ConnectionHelper(rawValue: e.helper)?.name
+        f.master = e.master
         return Event(type: type, flow: f, time: e.time)
     }
 }
@@ -138,6 +158,8 @@ struct PendingEvent {
     var connection: Connection
     var counters = ConnCounters()
     var nat = NATReply()
+    var helper: UInt8 = 0
+    var master: Tuple? = nil
     var start: UInt64 = 0
     var stop: UInt64
     var time: UInt64

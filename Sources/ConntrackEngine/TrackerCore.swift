@@ -50,6 +50,11 @@ struct TrackerCore {
     /// NAT `bysource` hash: bucket heads (slab index + 1), chains through `natLink`.
     @usableFromInline var bySource: [UInt32] = []
     @usableFromInline var bySourceCount = 0
+    /// The expectation table (small: searched linearly, only when not empty).
+    @usableFromInline var expectations: [EngineExpectation] = []
+    @usableFromInline var expectSerial: UInt32 = 0
+    /// Queued expectation events.
+    @usableFromInline var expectationEvents: [ExpectationEvent] = []
 
     init(configuration: TrackerConfiguration, seed: UInt64) {
         config = configuration
@@ -291,26 +296,42 @@ struct TrackerCore {
         n.flags = f
         n.expires = now
         c.pointee = n
+        serial &+= 1
+        c.pointee.id = idHash(serial)
+        if let h = table.helpers { h[idx] = HelperData() }
+        var expected = false
+        if !expectations.isEmpty, let e = takeExpectation(key, now: now) {
+            // init_conntrack: EXPECTED, the master, its mark; NAT "follow master".
+            expected = true
+            counters.expectNew &+= 1
+            c.pointee.status |= StatusBit.expected
+            c.pointee.mark = table.slab[e.master].mark
+            let hs = table.ensureHelpers()
+            hs[idx].master = UInt32(e.master) &+ 1
+            hs[idx].masterID = e.masterID
+            if e.followMaster { followMaster(idx, e) }
+        }
         let action = trackL4(idx, dir: 0, isNew: true, b, p, now: now)
         switch action {
         case .accept, .acceptAndKill, .ignore:
             break
         case .invalid(let why):
-            table.releaseSlot(UInt32(idx))
+            discard(idx)
             return reject(why)
         case .reopen:
-            table.releaseSlot(UInt32(idx))
+            discard(idx)
             return reject(.tcpInvalidState)
         }
         if let m = metadata.setMark { c.pointee.mark = m; if m != 0 { c.pointee.eventMask |= EventBit.mark } }
+        let state: FirewallState = expected ? .related : .new
         if metadata.deferConfirmation {
             // Left unconfirmed: the caller sets up NAT and confirms (or discards) it.
-            var v = Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: .original, state: .new)
+            var v = Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: .original, state: state)
             v.unconfirmed = true
             return v
         }
-        _ = confirm(idx, now: now)
-        return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: .original, state: .new)
+        if !confirm(idx, now: now) { return Verdict(state: .invalid, reason: .none, dropped: true) }
+        return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: .original, state: state)
     }
 
     /// `__nf_conntrack_confirm`: inserts an unconfirmed entry under both tuples and
@@ -329,8 +350,6 @@ struct TrackerCore {
             }
         }
         c.pointee.status |= StatusBit.confirmed
-        serial &+= 1
-        c.pointee.id = idHash(serial)
         if c.pointee.flags & ConnFlag.tstamp != 0 { table.startTimes![idx] = now }
         c.pointee.eventMask |= c.pointee.status & StatusBit.expected != 0 ? EventBit.related : EventBit.new
         table.insert(UInt32(idx))
@@ -344,6 +363,8 @@ struct TrackerCore {
         let c = table.slab + idx
         guard c.pointee.flags & ConnFlag.inUse != 0, c.pointee.status & StatusBit.confirmed == 0 else { return }
         if c.pointee.flags & ConnFlag.bySource != 0 { bySourceRemove(idx) }
+        if let h = table.helpers { h[idx] = HelperData() }
+        if let l = table.natLink { l[idx].masqueradeInterface = 0 }
         table.releaseSlot(UInt32(idx))
     }
 
@@ -449,6 +470,9 @@ struct TrackerCore {
             emit(idx, mask: EventBit.destroy, now: now, stop: stop)
         }
         if c.pointee.flags & ConnFlag.bySource != 0 { bySourceRemove(idx) }
+        if !expectations.isEmpty { removeExpectations(ofMaster: idx, id: c.pointee.id, now: now) }
+        if let h = table.helpers { h[idx] = HelperData() }
+        if let l = table.natLink { l[idx].masqueradeInterface = 0 }
         table.remove(UInt32(idx))
     }
 
@@ -508,6 +532,7 @@ struct TrackerCore {
     /// Expires every entry (and fragment queue) due at `now`.
     mutating func expireAll(now: UInt64) {
         defrag.expire(now: now, counters: &counters)
+        if !expectations.isEmpty { expireExpectations(now: now) }
         for i in 0..<table.slabHigh {
             let c = table.slab + i
             if c.pointee.flags & ConnFlag.inUse != 0 && Int64(bitPattern: c.pointee.expires &- now) <= 0 {

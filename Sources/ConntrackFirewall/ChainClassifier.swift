@@ -71,7 +71,7 @@ struct ChainClassifier {
 
     /// The chain's first rule (global index of bit 0).
     let firstRule: Int
-    /// Interface class (``RuleGuard/interfaceBit(_:)`` position) -> rules; 64 entries each.
+    /// Interface class (``RuleGuard/interfaceClass(_:)``) -> rules; 64 entries each.
     let iif: UnsafeMutablePointer<UInt64>
     let oif: UnsafeMutablePointer<UInt64>
     /// `ct state` bit position (0...7) -> rules.
@@ -115,11 +115,11 @@ struct ChainClassifier {
             for (i, ms) in rules.enumerated() where ms.allSatisfy({ !applies($0) || holds($0) }) { m |= 1 << UInt64(i) }
             return m
         }
-        let byInterface = interfaces <= 63
+        let byInterface = interfaces <= 62
         func interfaceTable(input: Bool) -> [UInt64] {
             (0..<64).map { c in
                 mask({ $0.kind == .interface && byInterface && ($0.field == 0) == input }) { m in
-                    (c < 63 && m.bits & (UInt64(1) << UInt64(c)) != 0) != m.negated
+                    RuleGuard.interfaceClasses(m) & (UInt64(1) << UInt64(c)) != 0
                 }
             }
         }
@@ -208,7 +208,7 @@ struct ChainClassifier {
     /// conntrack state (bit i: rule `firstRule + i`).
     @inline(__always)
     func candidates(_ f: PacketFields, iif i: Int, oif o: Int, stateBit: UInt8) -> UInt64 {
-        var m = iif[Self.interfaceClass(i)] & oif[Self.interfaceClass(o)]
+        var m = iif[RuleGuard.interfaceClass(i)] & oif[RuleGuard.interfaceClass(o)]
         m &= state[stateBit.trailingZeroBitCount & 7] & family[Self.familyIndex(f.family)] & proto[Int(f.proto)]
         if m == 0 { return 0 }
         m &= source.lookup(Address(hi: f.srcHi, lo: f.srcLo)) & destination.lookup(Address(hi: f.dstHi, lo: f.dstLo))
@@ -219,10 +219,6 @@ struct ChainClassifier {
         }
         return m
     }
-
-    /// ``RuleGuard/interfaceBit(_:)`` as a position.
-    @inline(__always)
-    static func interfaceClass(_ i: Int) -> Int { UInt(bitPattern: i) < 63 ? i : 63 }
 }
 
 /// A value a classifier dimension is searched by.

@@ -21,6 +21,8 @@ public struct RuleReference: Sendable, Hashable {
     public var chain: Int
     /// Index of the rule in the chain; -1 means the chain's policy.
     public var rule: Int
+    /// Creates a reference (indices as in `Ruleset.tables[table].chains[chain].rules[rule]`).
+    public init(table: Int, chain: Int, rule: Int) { self.table = table; self.chain = chain; self.rule = rule }
 }
 
 /// What happened to one packet on its way through the router.
@@ -50,28 +52,13 @@ public struct FirewallVerdict: Sendable, Hashable {
     /// Why NAT dropped the packet, when it did.
     public var natDrop: NATDropReason
     /// Why the packet was dropped outside the ruleset (no route, failed confirmation).
-    public var dropNote: String? { note.text }
-    /// `dropNote` as plain data: a `String` member would make every returned verdict cost
-    /// reference counting; the text is built only when asked for.
-    var note: DropNote
-
-    enum DropNote: Sendable, Hashable {
-        case none
-        case conntrack(InvalidReason)
-        case noRoute(IPAddress)
-        case hopLimit
-        case insertFailed
-
-        var text: String? {
-            switch self {
-            case .none: nil
-            case .conntrack(let r): "conntrack dropped the packet (\(r))"
-            case .noRoute(let a): "no route to \(a)"
-            case .hopLimit: "hop limit exceeded"
-            case .insertFailed: "insert failed: the NATed tuple clashes with an existing entry"
-            }
-        }
-    }
+    public var dropNote: String?
+    /// When the packet was the fragment that completed a datagram: the datagram as it
+    /// leaves (rules, conntrack and NAT saw the whole datagram, as in the kernel, where
+    /// defragmentation comes first), split again along the boundaries of the fragments it
+    /// was made of (`ip_do_fragment` / `ip6_fragment`); `packet` itself is left untouched.
+    /// Empty otherwise.
+    public var fragments: [[UInt8]] = []
 }
 
 /// A Linux router around the userspace tracker: a packet goes through the same hooks in
@@ -114,6 +101,16 @@ public final class Firewall {
         routes.deallocate()
     }
 
+    /// The interface at `index` went down or lost its address: masqueraded entries that
+    /// leave through it are deleted (DESTROY events), as the kernel's device and address
+    /// notifiers do. Returns how many.
+    @discardableResult
+    public func interfaceDown(_ index: Int, now: UInt64) -> Int {
+        let hs = tracker.masqueradedEntries(interface: UInt32(index + 1))
+        for h in hs { tracker.delete(h, now: now) }
+        return hs.count
+    }
+
     /// The `counter` values of a rule (packets, bytes); nil if the rule has no counter.
     public func counter(_ ref: RuleReference) -> (packets: UInt64, bytes: UInt64)? {
         guard let i = program.ruleIndex[ref], program.rules[i].hasCounter else { return nil }
@@ -135,22 +132,67 @@ public final class Firewall {
     /// (`CHECKSUM_UNNECESSARY`), so conntrack does not verify them again.
     public func process(_ packet: UnsafeMutableRawBufferPointer, now: UInt64, input: Int?,
                         checksumVerified: Bool = false) -> FirewallVerdict {
+        var length = packet.count
+        return process(packet, length: &length, now: now, input: input, checksumVerified: checksumVerified)
+    }
+
+    /// Like `process(_:now:input:checksumVerified:)` for a packet of `length` bytes at the
+    /// start of a larger buffer: the NAT part of the FTP helper may rewrite a command to a
+    /// longer or shorter one (`length` is updated; a packet that would not fit the buffer
+    /// is dropped, with `dropNote` saying so).
+    public func process(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, now: UInt64,
+                        input: Int?, checksumVerified: Bool = false) -> FirewallVerdict {
+        let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
+        // Defragmentation (-400) comes before everything else: the chains, conntrack and
+        // NAT see whole datagrams.
+        if Self.cannotBeFragment(packet) {
+            return run(buffer, length: &length, now: now, input: input, checksumVerified: checksumVerified, tracked: nil)
+        }
+        let verified = input == nil || checksumVerified
+        switch tracker.reassemble(UnsafeRawBufferPointer(packet), now: now, checksumVerified: verified) {
+        case .notFragment:
+            return run(buffer, length: &length, now: now, input: input, checksumVerified: checksumVerified, tracked: nil)
+        case .queued:
+            return FirewallVerdict(disposition: .queued, conntrack: Verdict(state: .fragmentQueued), outputInterface: nil,
+                                   decidedBy: nil, translated: false, natDrop: .none, dropNote: nil)
+        case .refused(let v):
+            return run(buffer, length: &length, now: now, input: input, checksumVerified: checksumVerified, tracked: v)
+        case .complete(var datagram, var ends, let id):
+            // Room for a helper that lengthens a command (the last fragment grows with it).
+            let whole = datagram.count
+            datagram += repeatElement(0, count: 64)
+            var n = whole
+            var out = datagram.withUnsafeMutableBytes {
+                run($0, length: &n, now: now, input: input, checksumVerified: checksumVerified, tracked: nil)
+            }
+            datagram.removeLast(datagram.count - n)
+            if let last = ends.indices.last { ends[last] += n - whole }
+            if out.disposition == .forwarded { out.fragments = Self.refragment(datagram, at: ends, id: id) }
+            return out
+        }
+    }
+
+    /// The pipeline after defragmentation; `tracked` is a verdict conntrack already gave
+    /// (a refused fragment).
+    func run(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, now: UInt64, input: Int?,
+             checksumVerified: Bool, tracked: Verdict?) -> FirewallVerdict {
+        let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
         var ctx = Context(fields: PacketFields(UnsafeRawBufferPointer(packet)), iif: input ?? -1, now: now)
         let local = input == nil
         let first: ChainHook = local ? .output : .prerouting
         var out = FirewallVerdict(disposition: .dropped, conntrack: Verdict(state: .invalid), outputInterface: nil,
-                                  decidedBy: nil, translated: false, natDrop: .none, note: .none)
+                                  decidedBy: nil, translated: false, natDrop: .none, dropNote: nil)
         let fam = ctx.fields.family
         // raw: chains before conntrack (-200)
         if runStage(first, ctx: &ctx, below: -200, from: Int.min) == .drop { out.decidedBy = ctx.decided; return out }
         var md = PacketMetadata(zone: ctx.zone, hook: local ? .localOut : .preRouting, notrack: ctx.notrack)
         md.deferConfirmation = true
         md.checksumVerified = local || checksumVerified
-        let v = tracker.process(UnsafeRawBufferPointer(packet), now: now, metadata: md)
+        let v = tracked ?? tracker.process(UnsafeRawBufferPointer(packet), now: now, metadata: md)
         ctx.verdict = v
         out.conntrack = v
         if v.state == .fragmentQueued { out.disposition = .queued; return out }
-        if v.dropped { out.note = .conntrack(v.reason); return out }
+        if v.dropped { out.dropNote = "conntrack dropped the packet (\(v.reason))"; return out }
         if runStage(first, ctx: &ctx, below: -100, from: -200) == .drop { return dropped(&out, ctx) }
         // DNAT (-100)
         if fam != 0 && mem.natActive(fam) {
@@ -169,7 +211,7 @@ public final class Firewall {
         } else {
             let oif = fam == 0 ? -1 : routes.route(family: fam, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
             guard oif >= 0 else {
-                out.note = .noRoute(ctx.fields.destination)
+                out.dropNote = "no route to \(ctx.fields.destination)"
                 tracker.discard(v)
                 return out
             }
@@ -178,7 +220,7 @@ public final class Firewall {
             if !local {
                 // ip_forward / ip6_forward: hop limit checked and decremented before FORWARD.
                 guard Self.decrementHopLimit(packet) else {
-                    out.note = .hopLimit
+                    out.dropNote = "hop limit exceeded"
                     tracker.discard(v)
                     return out
                 }
@@ -195,15 +237,37 @@ public final class Firewall {
             if runStage(.postrouting, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
             out.disposition = .forwarded
         }
-        // confirm (last priority)
+        // helpers, then confirm (last priority)
+        if v.connection != nil && !tracker.runHelper(buffer, length: &length, verdict: v, now: now) {
+            out.dropNote = "dropped by the connection's helper"
+            return dropped(&out, ctx)
+        }
         if v.unconfirmed && !tracker.confirm(v, now: now) {
             out.disposition = .dropped
-            out.note = .insertFailed
+            out.dropNote = "insert failed: the NATed tuple clashes with an existing entry"
             return out
         }
         out.decidedBy = ctx.decided
         out.translated = ctx.translated
         return out
+    }
+
+    /// True for an IPv4 packet whose header says it is whole, or an IPv6 packet without
+    /// extension headers (the ones `parseL3` walks: hop-by-hop, routing, fragment, AH,
+    /// destination options, no next header): `Tracker.reassemble` would answer
+    /// `.notFragment` after parsing it.
+    @inline(__always)
+    static func cannotBeFragment(_ packet: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let p = packet.baseAddress, packet.count >= 8 else { return false }
+        let version = p.load(as: UInt8.self) >> 4
+        if version == 4 {
+            return p.load(fromByteOffset: 6, as: UInt8.self) & 0x3f == 0 && p.load(fromByteOffset: 7, as: UInt8.self) == 0
+        }
+        guard version == 6 else { return false }
+        switch p.load(fromByteOffset: 6, as: UInt8.self) {
+        case 0, 43, 44, 51, 59, 60: return false
+        default: return true
+        }
     }
 
     /// Decrements the IPv4 TTL (header checksum updated incrementally, RFC 1624) or the
@@ -297,6 +361,16 @@ public final class Firewall {
         guard let h = ctx.verdict.connection else { return .next }
         if ctx.verdict.unconfirmed && !tracker.isNATInitialized(h, manip: manip) {
             if bindNAT(hook, manip: manip, h, ctx: &ctx) == .drop { return .drop }
+        }
+        // nf_nat_oif_changed: a masqueraded entry whose original-direction packets now
+        // leave through another interface is killed and the packet dropped.
+        if manip == .source && hook == .postrouting && ctx.verdict.direction == .original && !ctx.verdict.unconfirmed {
+            let m = tracker.masqueradeInterface(h)
+            if m != 0 && Int(m) - 1 != ctx.oif {
+                tracker.delete(h, now: ctx.now)
+                out.dropNote = "masqueraded connection changed its output interface"
+                return .drop
+            }
         }
         // nf_nat_packet rewrites only when this manip applies to the packet's direction:
         // SRC_NAT (0x10) or DST_NAT (0x20), swapped for replies. ICMP errors always go to
@@ -442,12 +516,27 @@ public final class Firewall {
                 ctx.zone = Zone(id: UInt16(truncatingIfNeeded: s.value), directions: .both)
             case .notrack:
                 ctx.notrack = true
+            case .setHelper:
+                // nft_ct_helper_obj_eval: unconfirmed entries of the object's protocol only.
+                if let h = ctx.verdict.connection, ctx.verdict.unconfirmed,
+                   ctx.fields.proto == UInt8(truncatingIfNeeded: s.value >> 8),
+                   let helper = ConnectionHelper(rawValue: UInt8(truncatingIfNeeded: s.value)) {
+                    tracker.assignHelper(h, helper)
+                }
             case .nat:
                 let spec = mem.nats[Int(s.value)]
                 guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
                 if spec.family != 0 && spec.family != ctx.fields.family { continue }
-                guard let range = natRange(spec, ctx: ctx) else { continue }
+                guard let range = natRange(spec, ctx: ctx) else {
+                    // nf_nat_masquerade_ipv4/6: no address on the output interface -> drop.
+                    if spec.kind == .masquerade && !(ctx.fields.family == 2 && ctx.fields.srcHi == 0) {
+                        ctx.decided = rule.pointee.reference
+                        return .drop
+                    }
+                    continue
+                }
                 tracker.setupNAT(h, range: range, manip: manip)
+                if spec.kind == .masquerade { tracker.setMasqueradeInterface(h, UInt32(ctx.oif + 1)) }
                 ctx.decided = rule.pointee.reference
                 return .accept
             }
@@ -464,7 +553,7 @@ public final class Firewall {
         case .masquerade:
             // Source 0.0.0.0 (locally generated, unbound): not masqueraded.
             if fam == .ipv4 && ctx.fields.srcHi == 0 { return nil }
-            guard let a = router.primaryAddress(ctx.oif, family: fam) else { return nil }
+            guard let a = router.sourceAddress(ctx.oif, for: ctx.fields.destination) else { return nil }
             r.flags.insert(.mapIPs)
             r.minAddress = a; r.maxAddress = a
         case .redirect:
@@ -534,7 +623,9 @@ public final class Firewall {
             return inRanges(UInt32(f.icmpType), m) != m.negated
         case .interface:
             let i = m.field == 0 ? ctx.iif : ctx.oif
-            guard i >= 0 else { return m.negated }
+            // No such device at this hook: the expression breaks (the rule does not match,
+            // negated or not), like nft_meta_get_eval.
+            guard i >= 0 else { return false }
             return (i < 64 && m.bits & (1 << UInt64(i)) != 0) != m.negated
         case .ctState:
             return (m.bits & UInt64(RuleGuard.stateBit(ctx.verdict.state)) != 0) != m.negated

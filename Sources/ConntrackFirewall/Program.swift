@@ -26,9 +26,9 @@ struct CompiledAddressRange {
 }
 
 struct CompiledStatement {
-    enum Kind: UInt8 { case accept, drop, jump, goto, `return`, counter, setCTMark, setMetaMark, setCTZone, notrack, nat }
+    enum Kind: UInt8 { case accept, drop, jump, goto, `return`, counter, setCTMark, setMetaMark, setCTZone, notrack, nat, setHelper }
     var kind: Kind
-    /// Mark, zone, chain index or NAT spec index.
+    /// Mark, zone, chain index, NAT spec index, or helper (raw value) | l4proto << 8.
     var value: UInt32 = 0
 }
 
@@ -135,8 +135,14 @@ struct Program {
                         case .setCTZone(let z): statements.append(.init(kind: .setCTZone, value: UInt32(z)))
                         case .notrack: statements.append(.init(kind: .notrack))
                         case .setCTHelper(let n):
-                            throw FirewallError(location: r.location,
-                                                message: "ct helper set \"\(n)\": helpers are not supported by the userspace tracker yet")
+                            guard let obj = t.helpers.first(where: { $0.name == n }) else {
+                                throw FirewallError(location: r.location, message: "unknown ct helper object \"\(n)\"")
+                            }
+                            guard let h = ConnectionHelper(name: obj.type) else {
+                                throw FirewallError(location: r.location,
+                                                    message: "ct helper type \"\(obj.type)\" is not implemented by the userspace tracker (ftp, tftp are)")
+                            }
+                            statements.append(.init(kind: .setHelper, value: UInt32(h.rawValue) | UInt32(obj.l4proto) << 8))
                         case .snat(let spec): try addNAT(.snat, spec, table: t, at: r.location)
                         case .dnat(let spec): try addNAT(.dnat, spec, table: t, at: r.location)
                         case .masquerade(let spec): try addNAT(.masquerade, spec, table: t, at: r.location)
@@ -269,10 +275,25 @@ struct RuleGuard {
     var classFirst = 0
     var classCount = 0
 
-    /// The class of an interface index: itself for 0...62, 63 for none (-1) or beyond.
+    /// The class of an interface index: itself for 0...61, 62 for an index beyond the
+    /// model's interfaces, 63 for none (-1: no input or output interface at this hook).
+    /// Guards and classifiers capture interface matches only for models of at most 62
+    /// interfaces, so every real interface has a class of its own.
     @inline(__always)
-    static func interfaceBit(_ i: Int) -> UInt64 {
-        UInt64(1) << UInt64(truncatingIfNeeded: UInt(bitPattern: i) < 63 ? i : 63)
+    static func interfaceClass(_ i: Int) -> Int { i < 0 ? 63 : i < 62 ? i : 62 }
+
+    @inline(__always)
+    static func interfaceBit(_ i: Int) -> UInt64 { UInt64(1) << UInt64(truncatingIfNeeded: interfaceClass(i)) }
+
+    /// The interface classes a `iifname` / `oifname` match accepts (`Firewall.matches`:
+    /// no interface never matches, negated or not).
+    static func interfaceClasses(_ m: CompiledMatch) -> UInt64 {
+        var allowed: UInt64 = 0
+        for c in 0..<63 {
+            let hit = c < 62 && m.bits & (UInt64(1) << UInt64(c)) != 0
+            if hit != m.negated { allowed |= UInt64(1) << UInt64(c) }
+        }
+        return allowed
     }
 
     /// The `ct state` bit of a conntrack verdict, as the `ct state` match reads it.
@@ -296,13 +317,8 @@ struct RuleGuard {
         }
         for m in matches {
             switch m.kind {
-            case .interface where interfaces <= 63:
-                var allowed: UInt64 = 0
-                for c in 0..<64 {
-                    let hit = c < 63 && m.bits & (UInt64(1) << UInt64(c)) != 0
-                    if hit != m.negated { allowed |= UInt64(1) << UInt64(c) }
-                }
-                if m.field == 0 { iif &= allowed } else { oif &= allowed }
+            case .interface where interfaces <= 62:
+                if m.field == 0 { iif &= Self.interfaceClasses(m) } else { oif &= Self.interfaceClasses(m) }
                 continue
             case .ctState:
                 var allowed: UInt8 = 0

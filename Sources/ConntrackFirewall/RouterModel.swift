@@ -70,6 +70,66 @@ public struct RouterModel: Sendable, Hashable {
         return interfaces[i].addresses.first { $0.family == family }
     }
 
+    /// The source address masquerade takes on interface `i` for a packet to `destination`
+    /// (`nf_nat_masquerade_ipv4` / `_ipv6`). IPv4: the interface's primary address.
+    /// IPv6: source address selection as `ipv6_dev_get_saddr` applies it to the outgoing
+    /// interface's addresses (RFC 6724): the smallest scope not below the destination's
+    /// (rule 2), the destination's policy label (rule 6), the longest common prefix up to
+    /// the address's prefix length (rule 8); on a tie the address listed first.
+    public func sourceAddress(_ i: Int, for destination: IPAddress) -> IPAddress? {
+        guard destination.family == .ipv6 else { return primaryAddress(i, family: destination.family) }
+        guard i >= 0 && i < interfaces.count else { return nil }
+        let itf = interfaces[i]
+        let dstScope = Self.scope(destination), dstLabel = Self.label(destination)
+        var best: (IPAddress, Int, Int, Int)? = nil
+        for (a, len) in zip(itf.addresses, itf.prefixLengths) where a.family == .ipv6 {
+            let sc = Self.scope(a)
+            let scopeScore = sc >= dstScope ? -sc : sc - 128
+            let labelScore = Self.label(a) == dstLabel ? 1 : 0
+            let prefixScore = min(Self.commonPrefix(a, destination), len)
+            if a == destination { return a }
+            let score = (a, scopeScore, labelScore, prefixScore)
+            if let b = best {
+                if (scopeScore, labelScore, prefixScore) > (b.1, b.2, b.3) { best = score }
+            } else {
+                best = score
+            }
+        }
+        return best?.0
+    }
+
+    /// IPv6 unicast scope as the kernel numbers it: loopback 1, link-local 2, site-local
+    /// 5, global 14 (unique local addresses are global).
+    static func scope(_ a: IPAddress) -> Int {
+        if a.high == 0 && a.low == 1 { return 1 }
+        let top10 = a.high >> 54
+        if top10 == 0x3fa { return 2 }      // fe80::/10
+        if top10 == 0x3fb { return 5 }      // fec0::/10
+        if a.high >> 56 == 0xff { return Int((a.high >> 48) & 0xf) }
+        return 14
+    }
+
+    /// The default policy table's label (`ipv6_addr_label_init_table`).
+    static func label(_ a: IPAddress) -> Int {
+        let table: [(UInt64, UInt64, Int, Int)] = [
+            (0, 1, 128, 0), (0, 0xffff_0000_0000, 96, 4), (0x2002 << 48, 0, 16, 2), (0x2001_0000 << 32, 0, 32, 6),
+            (0x2001_0010 << 32, 0, 28, 7), (0xfc00 << 48, 0, 7, 5), (0, 0, 96, 3), (0xfec0 << 48, 0, 10, 11),
+            (0x3ffe << 48, 0, 16, 12),
+        ]
+        var best = (-1, 1)   // ::/0 -> 1
+        for (hi, lo, len, label) in table where len > best.0 {
+            if prefixMatch(IPAddress(ipv6High: hi, low: lo), a, len) { best = (len, label) }
+        }
+        return best.1
+    }
+
+    /// Number of leading bits two IPv6 addresses share.
+    static func commonPrefix(_ a: IPAddress, _ b: IPAddress) -> Int {
+        let h = a.high ^ b.high
+        if h != 0 { return h.leadingZeroBitCount }
+        return 64 + (a.low ^ b.low).leadingZeroBitCount
+    }
+
     /// Longest-prefix match over connected and configured routes; nil when no route.
     /// With no routes and a single interface, everything leaves through it.
     public func route(_ dst: IPAddress) -> Int? {

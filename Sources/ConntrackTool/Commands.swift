@@ -101,15 +101,17 @@ extension Tool {
         case .ctGet?: try get(cmd)
         case .expGet?: try getExpectation(cmd)
         case .ctFlush?:
+            // 13.15: conntrack-tools says "emptied" before looking at the result; the line is
+            // printed only when the flush succeeded.
             var failure: Error? = nil
             do { try source.flush(family: cmd.family) } catch { failure = error }
-            err(messagePrefix + "connection tracking table has been emptied.\n")
             if let failure { throw self.failure(failure, cmd.command) }
+            err(messagePrefix + "connection tracking table has been emptied.\n")
         case .expFlush?:
             var failure: Error? = nil
             do { try source.flushExpectations(family: cmd.family ?? .ipv4) } catch { failure = error }
-            err(messagePrefix + "expectation table has been emptied.\n")
             if let failure { throw self.failure(failure, cmd.command) }
+            err(messagePrefix + "expectation table has been emptied.\n")
         case .ctEvent?: try events(cmd)
         case .expEvent?: try expectationEvents(cmd)
         case .ctCount?:

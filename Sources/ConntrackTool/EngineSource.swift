@@ -157,6 +157,8 @@ public final class EngineSource: FlowSource {
     /// Where a damaged capture stopped the replay; thrown after the table was shown.
     private var captureError: CaptureReplayError?
     private var eventGroups: UInt32 = 0
+    /// `-E expect`: expectation events are delivered instead of flow events.
+    private var expectationEvents = false
     /// Time of the packet being processed or of the table view (nanoseconds).
     public private(set) var currentTime: UInt64 = 0
     /// True once `-E` has delivered every event of the capture.
@@ -234,7 +236,7 @@ public final class EngineSource: FlowSource {
     var viewTime: UInt64 { options.now ?? currentTime }
 
     /// Replays every capture file through the tracker, calling `onEvents` after each packet.
-    private func replay(_ onEvent: ((Event) throws -> Void)?) throws {
+    private func replay(_ onEvent: ((SourceEvent) throws -> Void)?) throws {
         guard !replayed else { return }
         replayed = true
         var lastProgress = monotonicSeconds()
@@ -293,15 +295,18 @@ public final class EngineSource: FlowSource {
     private func routeThrough(_ fw: Firewall, _ ip: UnsafeRawBufferPointer, number: Int, time t: UInt64) {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: ip)
+        // Room for the FTP NAT helper to lengthen a command.
+        scratch.append(contentsOf: repeatElement(0, count: 64))
+        var length = ip.count
         let before = explainOutput == nil ? nil : EngineSource.packetTuple(ip)
         var input: Int? = 0
         if let src = EngineSource.packetTuple(ip)?.source {
             if fw.router.isLocal(src) { input = nil } else { input = fw.router.route(src) ?? 0 }
         }
-        let v = scratch.withUnsafeMutableBytes { fw.process($0, now: t, input: input) }
+        let v = scratch.withUnsafeMutableBytes { fw.process($0, length: &length, now: t, input: input) }
         if v.disposition == .dropped { droppedPackets += 1 }
         guard let out = explainOutput else { return }
-        let after = scratch.withUnsafeBytes { EngineSource.packetTuple($0) }
+        let after = scratch.withUnsafeBytes { EngineSource.packetTuple(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
         explain(number, t, ip, v.conntrack, out, routed: (v, before, after))
     }
 
@@ -310,7 +315,7 @@ public final class EngineSource: FlowSource {
         if let e = captureError { throw e }
     }
 
-    private func finishReplay(_ onEvent: ((Event) throws -> Void)?) throws {
+    private func finishReplay(_ onEvent: ((SourceEvent) throws -> Void)?) throws {
         if progress != nil && packetCount >= 0x10000 { progress?("\r\u{1b}[K") }
         let view = viewTime
         currentTime = view
@@ -319,12 +324,23 @@ public final class EngineSource: FlowSource {
         explainOutput?.flush()
     }
 
-    private func deliverEvents(_ onEvent: (Event) throws -> Void) throws {
+    private func deliverEvents(_ onEvent: (SourceEvent) throws -> Void) throws {
         var failure: Error?
+        if expectationEvents {
+            tracker.drainExpectationEvents { e in
+                guard failure == nil, eventGroups & UInt32(e.type.rawValue) != 0 else { return }
+                if let t = e.time { currentTime = t }
+                do { try onEvent(.expectation(e)) } catch { failure = error }
+            }
+            tracker.drainEvents { _ in }
+            if let failure { throw failure }
+            return
+        }
+        tracker.drainExpectationEvents { _ in }
         tracker.drainEvents { e in
             guard failure == nil, eventGroups & UInt32(e.type.rawValue) != 0 else { return }
             if let t = e.time { currentTime = t }
-            do { try onEvent(e) } catch { failure = error }
+            do { try onEvent(.flow(e)) } catch { failure = error }
         }
         if let failure { throw failure }
     }
@@ -382,21 +398,42 @@ public final class EngineSource: FlowSource {
 
     public func dumpExpectations(family: AddressFamily, _ body: (Expectation) throws -> Void) throws {
         try replay(nil)
+        var all: [Expectation] = []
+        tracker.forEachExpectation(now: viewTime) { e in if e.tuple.family == family { all.append(e) } }
+        for e in all { try body(e) }
+        try reportCaptureError()
     }
     public func getExpectation(tuple: Tuple, family: AddressFamily) throws -> Expectation {
-        throw SourceError(errno: ENOENT)
+        try replay(nil)
+        var found: Expectation?
+        tracker.forEachExpectation(now: viewTime) { e in
+            if found == nil && e.tuple.source == tuple.source && e.tuple.destination == tuple.destination
+                && e.tuple.proto == tuple.proto && e.tuple.destinationPort == tuple.destinationPort {
+                found = e
+            }
+        }
+        guard let found else { throw SourceError(errno: ENOENT) }
+        return found
     }
     public func createExpectation(_ e: Expectation) throws { throw SourceError(errno: EOPNOTSUPP) }
     public func deleteExpectation(tuple: Tuple, family: AddressFamily) throws { throw SourceError(errno: ENOENT) }
     public func flushExpectations(family: AddressFamily) throws { throw SourceError(errno: EOPNOTSUPP) }
     public func expectationStatistics() throws -> [ExpectationStatistics] {
-        [ExpectationStatistics(cpu: 0, new: 0, create: 0, delete: 0)]
+        try replay(nil)
+        let c = tracker.counters
+        return [ExpectationStatistics(cpu: 0, new: UInt32(truncatingIfNeeded: c.expectNew),
+                                      create: UInt32(truncatingIfNeeded: c.expectCreate),
+                                      delete: UInt32(truncatingIfNeeded: c.expectDelete))]
     }
 
     public func subscribe(expectations: Bool, groups: UInt32, bufferSize: Int?) throws -> Int? {
-        eventGroups = expectations ? 0 : groups
+        eventGroups = groups
+        expectationEvents = expectations
         // Events must exist for entries created from now on (nf_conntrack_events=2 with a listener).
-        if !expectations && !replayed { tracker = try EngineSource.makeTracker(options, eventListener: true) }
+        if !replayed {
+            tracker = try EngineSource.makeTracker(options, eventListener: true)
+            firewall = try EngineSource.makeFirewall(options, tracker: tracker)
+        }
         return bufferSize
     }
 
@@ -404,7 +441,7 @@ public final class EngineSource: FlowSource {
         if exhausted { return }
         defer { exhausted = true }
         try withoutActuallyEscaping(body) { deliver in
-            try replay { e in try deliver(.flow(e)) }
+            try replay { e in try deliver(e) }
         }
         try reportCaptureError()
     }

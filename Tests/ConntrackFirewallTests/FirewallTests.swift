@@ -165,3 +165,213 @@ final class FirewallTests: XCTestCase {
         XCTAssertEqual(TrackerCore.jhash2([], initval: 0xdeadbeef), 0xbd5b7dde)
     }
 }
+
+/// FTP and TFTP helpers: expectations and RELATED data connections (reference §8.3, §8.4).
+final class HelperTests: XCTestCase {
+    let a = IPAddress("10.77.1.2")!
+    let b = IPAddress("10.77.2.2")!
+    let loc = SourceLocation(file: "t.nft", line: 1, column: 1)
+
+    func firewall(helper: String, proto: UInt8, port: UInt16) throws -> Firewall {
+        let t = Table(family: .inet, name: "h", chains: [
+            Chain(name: "fwd", base: BaseChain(type: .filter, hook: .forward, priority: 0), rules: [
+                Rule(matches: [.port(proto: proto, field: .destination, negated: false, values: [ValueRange(UInt32(port))])],
+                     statements: [.setCTHelper("h1")], location: loc, text: ""),
+            ], location: loc),
+        ], helpers: [HelperObject(name: "h1", type: helper, l4proto: proto)])
+        let router = RouterModel(interfaces: [
+            .init(name: "lan0", addresses: [IPAddress("10.77.1.1")!], prefixLengths: [24]),
+            .init(name: "wan0", addresses: [IPAddress("10.77.2.1")!], prefixLengths: [24]),
+        ])
+        return try Firewall(ruleset: Ruleset(tables: [t]), router: router, tracker: Tracker(seed: 3))
+    }
+
+    func send(_ fw: Firewall, _ p: [UInt8], from side: Int, at t: UInt64) -> FirewallVerdict {
+        var p = p
+        return p.withUnsafeMutableBytes { fw.process($0, now: t, input: side) }
+    }
+
+    func testFTPPassiveCreatesExpectationAndRelatedConnection() throws {
+        let fw = try firewall(helper: "ftp", proto: 6, port: 21)
+        var t: UInt64 = 1_000_000_000
+        func step(_ p: [UInt8], _ side: Int) -> FirewallVerdict { t += 1_000_000; return send(fw, p, from: side, at: t) }
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 100, flags: .syn), 0)
+        _ = step(PacketBuilder.tcp(from: b, 21, to: a, 40000, seq: 500, ack: 101, flags: .synAck), 1)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101, ack: 501, flags: .ack), 0)
+        let hi = Array("220 hi\r\n".utf8)
+        _ = step(PacketBuilder.tcp(from: b, 21, to: a, 40000, seq: 501, ack: 101, flags: [.psh, .ack], payload: hi), 1)
+        let pasv = Array("PASV\r\n".utf8)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101, ack: 509, flags: [.psh, .ack], payload: pasv), 0)
+        XCTAssertEqual(fw.tracker.expectationCount, 0)
+        let reply = Array("227 Entering Passive Mode (10,77,2,2,195,80).\r\n".utf8)
+        let v = step(PacketBuilder.tcp(from: b, 21, to: a, 40000, seq: 509, ack: 107, flags: [.psh, .ack], payload: reply), 1)
+        XCTAssertEqual(v.disposition, .forwarded)
+        var exps: [Expectation] = []
+        fw.tracker.forEachExpectation(now: t) { exps.append($0) }
+        XCTAssertEqual(exps.count, 1)
+        let e = try XCTUnwrap(exps.first)
+        // Reference §8.3 [live] line shape: src=client dst=server sport=0 dport=port, masks, master, helper=ftp
+        XCTAssertEqual(e.tuple, Tuple(source: a, destination: b, protocol: 6, sourcePort: 0, destinationPort: 50000))
+        XCTAssertEqual(e.mask.sourcePort, 0)
+        XCTAssertEqual(e.mask.destinationPort, 0xffff)
+        XCTAssertEqual(e.master, Tuple(source: a, destination: b, protocol: 6, sourcePort: 40000, destinationPort: 21))
+        XCTAssertEqual(e.helper, "ftp")
+        XCTAssertEqual(e.timeout, 300)
+        // The data connection is RELATED, EXPECTED, with the master tuple; the expectation is used up.
+        let d = step(PacketBuilder.tcp(from: a, 40001, to: b, 50000, seq: 7, flags: .syn), 0)
+        XCTAssertEqual(d.conntrack.state, .related)
+        XCTAssertEqual(d.disposition, .forwarded)
+        XCTAssertEqual(fw.tracker.expectationCount, 0)
+        let f = try XCTUnwrap(fw.tracker.flow(matching: Tuple(source: a, destination: b, protocol: 6, sourcePort: 40001,
+                                                              destinationPort: 50000), now: t))
+        XCTAssertTrue(f.status?.contains(.expected) ?? false)
+        XCTAssertEqual(f.master, e.master)
+        let m = try XCTUnwrap(fw.tracker.flow(matching: e.master, now: t))
+        XCTAssertEqual(m.helper, "ftp")
+        var events: [EventType] = []
+        fw.tracker.drainExpectationEvents { events.append($0.type) }
+        XCTAssertEqual(events, [.new, .destroy])
+    }
+
+    /// The first line of a direction is not parsed (no newline seen before it) [live].
+    func testFirstCommandLineIsNotParsed() throws {
+        let fw = try firewall(helper: "ftp", proto: 6, port: 21)
+        var t: UInt64 = 1_000_000_000
+        func step(_ p: [UInt8], _ side: Int) -> FirewallVerdict { t += 1_000_000; return send(fw, p, from: side, at: t) }
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 100, flags: .syn), 0)
+        _ = step(PacketBuilder.tcp(from: b, 21, to: a, 40000, seq: 500, ack: 101, flags: .synAck), 1)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101, ack: 501, flags: .ack), 0)
+        let port = Array("PORT 10,77,1,2,156,64\r\n".utf8)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101, ack: 501, flags: [.psh, .ack], payload: port), 0)
+        XCTAssertEqual(fw.tracker.expectationCount, 0)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101 + UInt32(port.count), ack: 501, flags: [.psh, .ack],
+                                   payload: port), 0)
+        var exps: [Expectation] = []
+        fw.tracker.forEachExpectation(now: t) { exps.append($0) }
+        // Active mode: the server connects from anywhere to the client's port 40000.
+        XCTAssertEqual(exps.map(\.tuple), [Tuple(source: b, destination: a, protocol: 6, sourcePort: 0, destinationPort: 40000)])
+    }
+
+    func testTFTPReadRequestExpectsTheServerReply() throws {
+        let fw = try firewall(helper: "tftp", proto: 17, port: 69)
+        let rrq: [UInt8] = [0, 1] + Array("file\0octet\0".utf8)
+        let v = send(fw, PacketBuilder.udp(from: a, 3000, to: b, 69, payload: rrq), from: 0, at: 1_000_000_000)
+        XCTAssertEqual(v.disposition, .forwarded)
+        var exps: [Expectation] = []
+        fw.tracker.forEachExpectation(now: 1_000_000_000) { exps.append($0) }
+        XCTAssertEqual(exps.map(\.tuple), [Tuple(source: b, destination: a, protocol: 17, sourcePort: 0, destinationPort: 3000)])
+        let data = send(fw, PacketBuilder.udp(from: b, 4000, to: a, 3000, payload: [0, 3, 0, 1]), from: 1, at: 1_001_000_000)
+        XCTAssertEqual(data.conntrack.state, .related)
+    }
+}
+
+/// nf_nat_ftp: commands rewritten through NAT, sequence numbers adjusted afterwards.
+final class FTPNATTests: XCTestCase {
+    let a = IPAddress("10.77.1.2")!
+    let b = IPAddress("10.77.2.2")!
+    let wan = IPAddress("10.77.2.100")!   // longer than A's address: the PORT command grows by 2
+    let loc = SourceLocation(file: "t.nft", line: 1, column: 1)
+
+    func testActiveFTPThroughMasqueradeRewritesPORTAndAdjustsSequences() throws {
+        let helper = Table(family: .ip, name: "h", chains: [
+            Chain(name: "fwd", base: BaseChain(type: .filter, hook: .forward, priority: 0), rules: [
+                Rule(matches: [.port(proto: 6, field: .destination, negated: false, values: [ValueRange(21)])],
+                     statements: [.setCTHelper("ftp")], location: loc, text: ""),
+            ], location: loc),
+            Chain(name: "post", base: BaseChain(type: .nat, hook: .postrouting, priority: 100), rules: [
+                Rule(matches: [.interfaceName(input: false, negated: false, names: ["wan0"])],
+                     statements: [.masquerade(NATSpec())], location: loc, text: ""),
+            ], location: loc),
+        ], helpers: [HelperObject(name: "ftp", type: "ftp", l4proto: 6)])
+        let router = RouterModel(interfaces: [
+            .init(name: "lan0", addresses: [IPAddress("10.77.1.1")!], prefixLengths: [24]),
+            .init(name: "wan0", addresses: [wan], prefixLengths: [24]),
+        ])
+        let fw = try Firewall(ruleset: Ruleset(tables: [helper]), router: router, tracker: Tracker(seed: 5))
+        var fwd = IPOptions(); fwd.ttl = 63
+        var t: UInt64 = 1_000_000_000
+        func step(_ p: [UInt8], _ side: Int) -> (FirewallVerdict, [UInt8]) {
+            t += 1_000_000
+            var buf = p + [UInt8](repeating: 0, count: 64)
+            var len = p.count
+            let v = buf.withUnsafeMutableBytes { fw.process($0, length: &len, now: t, input: side) }
+            return (v, Array(buf[..<len]))
+        }
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 100, flags: .syn), 0)
+        _ = step(PacketBuilder.tcp(from: b, 21, to: wan, 40000, seq: 500, ack: 101, flags: .synAck), 1)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101, ack: 501, flags: .ack), 0)
+        let user = Array("USER x\r\n".utf8)
+        _ = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 101, ack: 501, flags: [.psh, .ack], payload: user), 0)
+        let port = Array("PORT 10,77,1,2,156,64\r\n".utf8)
+        let (v, out) = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 109, ack: 501, flags: [.psh, .ack],
+                                              payload: port), 0)
+        XCTAssertEqual(v.disposition, .forwarded)
+        // The command now names the router's address (nf_nat_ftp_fmt_cmd: "%u,%u,%u,%u,%u,%u").
+        let rewritten = Array("PORT 10,77,2,100,156,64\r\n".utf8)
+        XCTAssertEqual(out, PacketBuilder.tcp(from: wan, 40000, to: b, 21, seq: 109, ack: 501, flags: [.psh, .ack],
+                                              payload: rewritten, ip: fwd))
+        var exps: [Expectation] = []
+        fw.tracker.forEachExpectation(now: t) { exps.append($0) }
+        XCTAssertEqual(exps.map(\.tuple), [Tuple(source: b, destination: wan, protocol: 6, sourcePort: 0, destinationPort: 40000)])
+        XCTAssertEqual(exps.first?.function, "nat-follow-master")
+        let master = try XCTUnwrap(fw.tracker.flow(matching: Tuple(source: a, destination: b, protocol: 6, sourcePort: 40000,
+                                                                   destinationPort: 21), now: t))
+        XCTAssertTrue(master.status?.contains(.seqAdjust) ?? false)
+        // The server acks the longer command: A sees the ack moved back by 2.
+        let ackLen = UInt32(109 + rewritten.count)
+        let (_, back) = step(PacketBuilder.tcp(from: b, 21, to: wan, 40000, seq: 501, ack: ackLen, flags: .ack), 1)
+        XCTAssertEqual(back, PacketBuilder.tcp(from: b, 21, to: a, 40000, seq: 501, ack: ackLen - 2, flags: .ack, ip: fwd))
+        // A's next segment moves forward by 2.
+        let list = Array("LIST\r\n".utf8)
+        let (_, next) = step(PacketBuilder.tcp(from: a, 40000, to: b, 21, seq: 109 + UInt32(port.count), ack: 501,
+                                               flags: [.psh, .ack], payload: list), 0)
+        XCTAssertEqual(next, PacketBuilder.tcp(from: wan, 40000, to: b, 21, seq: ackLen, ack: 501, flags: [.psh, .ack],
+                                               payload: list, ip: fwd))
+        // The server's data connection to the router is sent on to A's port.
+        let (d, data) = step(PacketBuilder.tcp(from: b, 20, to: wan, 40000, seq: 9000, flags: .syn), 1)
+        XCTAssertEqual(d.conntrack.state, .related)
+        XCTAssertEqual(data, PacketBuilder.tcp(from: b, 20, to: a, 40000, seq: 9000, flags: .syn, ip: fwd))
+    }
+}
+
+final class MasqueradeInterfaceTests: XCTestCase {
+    func testInterfaceDownFlushesItsMasqueradedEntriesOnly() throws {
+        let loc = SourceLocation(file: "t.nft", line: 1, column: 1)
+        let nat = Table(family: .ip, name: "nat", chains: [
+            Chain(name: "post", base: BaseChain(type: .nat, hook: .postrouting, priority: 100), rules: [
+                Rule(matches: [.interfaceName(input: false, negated: false, names: ["wan0"])],
+                     statements: [.masquerade(NATSpec())], location: loc, text: ""),
+            ], location: loc),
+        ])
+        let router = RouterModel(interfaces: [
+            .init(name: "lan0", addresses: [IPAddress("10.77.1.1")!], prefixLengths: [24]),
+            .init(name: "wan0", addresses: [IPAddress("10.77.2.1")!], prefixLengths: [24]),
+            .init(name: "dmz0", addresses: [IPAddress("10.77.3.1")!], prefixLengths: [24]),
+        ])
+        let fw = try Firewall(ruleset: Ruleset(tables: [nat]), router: router, tracker: Tracker(seed: 9))
+        var p1 = PacketBuilder.udp(from: IPAddress("10.77.1.2")!, 1000, to: IPAddress("10.77.2.2")!, 53)
+        var p2 = PacketBuilder.udp(from: IPAddress("10.77.1.2")!, 1001, to: IPAddress("10.77.3.2")!, 53)
+        _ = p1.withUnsafeMutableBytes { fw.process($0, now: 1_000_000_000, input: 0) }
+        _ = p2.withUnsafeMutableBytes { fw.process($0, now: 1_000_000_000, input: 0) }
+        XCTAssertEqual(fw.tracker.count, 2)
+        XCTAssertEqual(fw.interfaceDown(1, now: 2_000_000_000), 1)
+        XCTAssertEqual(fw.tracker.count, 1)
+        var destroyed = 0
+        fw.tracker.drainEvents { if $0.type == .destroy { destroyed += 1 } }
+        XCTAssertEqual(destroyed, 1)
+    }
+
+    func testMasqueradeWithoutAnAddressDrops() throws {
+        let loc = SourceLocation(file: "t.nft", line: 1, column: 1)
+        let nat = Table(family: .ip, name: "nat", chains: [
+            Chain(name: "post", base: BaseChain(type: .nat, hook: .postrouting, priority: 100), rules: [
+                Rule(matches: [], statements: [.masquerade(NATSpec())], location: loc, text: ""),
+            ], location: loc),
+        ])
+        let fw = try Firewall(ruleset: Ruleset(tables: [nat]), router: .passThrough, tracker: Tracker(seed: 9))
+        var p = PacketBuilder.udp(from: IPAddress("10.77.1.2")!, 1000, to: IPAddress("10.77.2.2")!, 53)
+        let v = p.withUnsafeMutableBytes { fw.process($0, now: 1_000_000_000, input: 0) }
+        XCTAssertEqual(v.disposition, .dropped)
+        XCTAssertEqual(fw.tracker.count, 0)
+    }
+}

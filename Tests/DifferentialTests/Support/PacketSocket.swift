@@ -51,15 +51,22 @@ final class FrameInjector {
     }
 }
 
-/// One frame that arrived at the router: the kernel's receive timestamp, the
-/// interface index (in the router's namespace) and the Ethernet frame.
+/// One frame that arrived at (or, with `captureOutgoing`, left) the router: the
+/// kernel's timestamp, the interface index (in the router's namespace) and the
+/// Ethernet frame.
 struct CapturedFrame {
     var time: UInt64          // ns since the epoch, CLOCK_REALTIME
     var ifindex: Int32
     var frame: [UInt8]
+    /// The router sent this frame (`PACKET_OUTGOING`): a forwarded packet as it left.
+    var outgoing = false
+    /// `TP_STATUS_CSUMNOTREADY`: the frame left with `CHECKSUM_PARTIAL` (the layer-4
+    /// checksum field holds only the pseudo-header sum; the device completes it).
+    var checksumNotReady = false
 }
 
-/// Captures every frame that arrives at (not leaves) any interface of a namespace,
+/// Captures every frame that arrives at any interface of a namespace (and, with
+/// `captureOutgoing`, every frame that leaves one),
 /// with kernel timestamps: an `AF_PACKET` socket for `ETH_P_ALL` with a `TPACKET_V2`
 /// receive ring.
 ///
@@ -74,6 +81,9 @@ final class FrameCapture {
     private let frameSize = 4096
     private let frameCount = 1024
     private var next = 0
+    /// Also keep the frames the namespace sends (`PACKET_OUTGOING`), copied when they
+    /// pass the transmit tap, i.e. after every netfilter hook.
+    var captureOutgoing = false
 
     // <linux/if_packet.h>
     private static let solPacket: Int32 = 263
@@ -81,6 +91,7 @@ final class FrameCapture {
     private static let packetVersion: Int32 = 10
     private static let tpacketV2: Int32 = 1
     private static let tpStatusUser: UInt32 = 1
+    private static let tpStatusCsumNotReady: UInt32 = 8
     /// `TPACKET_ALIGN(sizeof(struct tpacket2_hdr))`: where `struct sockaddr_ll` starts.
     private static let sllOffset = 32
 
@@ -127,9 +138,11 @@ final class FrameCapture {
             let nsec = UInt64(slot.load(fromByteOffset: 20, as: UInt32.self))
             let ifindex = slot.load(fromByteOffset: FrameCapture.sllOffset + 4, as: Int32.self)
             let pkttype = slot.load(fromByteOffset: FrameCapture.sllOffset + 10, as: UInt8.self)
-            if pkttype != packetOutgoing {
+            if pkttype != packetOutgoing || captureOutgoing {
                 let bytes = Array(UnsafeRawBufferPointer(start: slot + mac, count: snaplen))
-                frames.append(CapturedFrame(time: sec * 1_000_000_000 + nsec, ifindex: ifindex, frame: bytes))
+                frames.append(CapturedFrame(time: sec * 1_000_000_000 + nsec, ifindex: ifindex, frame: bytes,
+                                            outgoing: pkttype == packetOutgoing,
+                                            checksumNotReady: status & FrameCapture.tpStatusCsumNotReady != 0))
             }
             slot.storeBytes(of: 0, as: UInt32.self)   // TP_STATUS_KERNEL: the slot is free again
             next = (next + 1) % frameCount

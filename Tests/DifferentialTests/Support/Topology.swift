@@ -23,11 +23,13 @@ final class Topology {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Scripts/diff-topology.sh").path
 
-    init() throws {
+    /// `prefix` names the namespaces (`dfA-PID`...; the NAT suite builds its own
+    /// `dnA-PID`... so that it can replace R's ruleset freely).
+    init(prefix: String = "df") throws {
         Topology.removeStaleNamespaces()
-        a = try Namespace(prefix: "dfA")
-        r = try Namespace(prefix: "dfR")
-        b = try Namespace(prefix: "dfB")
+        a = try Namespace(prefix: prefix + "A")
+        r = try Namespace(prefix: prefix + "R")
+        b = try Namespace(prefix: prefix + "B")
         let names = [a.name, r.name, b.name]
         let macs: [[UInt8]]
         do {
@@ -44,11 +46,13 @@ final class Topology {
         capture = try FrameCapture(namespace: r)
     }
 
-    /// Deletes `dfA-PID`/`dfR-PID`/`dfB-PID` namespaces left by test processes that
-    /// died without cleaning up (a crash skips deinit); live processes' ones are kept.
+    /// Deletes `dfA-PID`/`dfR-PID`/`dfB-PID` (and `dn...`) namespaces left by test
+    /// processes that died without cleaning up (a crash skips deinit); live processes'
+    /// ones are kept.
     static func removeStaleNamespaces() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
-        for n in names where n.hasPrefix("dfA-") || n.hasPrefix("dfR-") || n.hasPrefix("dfB-") {
+        let prefixes = ["dfA-", "dfR-", "dfB-", "dnA-", "dnR-", "dnB-"]
+        for n in names where prefixes.contains(where: { n.hasPrefix($0) }) {
             guard let pid = Int32(n.dropFirst(4)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
             _ = try? ConntrackTestSupport.run(["ip", "netns", "del", n])
         }
