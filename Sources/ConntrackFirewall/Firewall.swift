@@ -61,6 +61,50 @@ public struct FirewallVerdict: Sendable, Hashable {
     public var fragments: [[UInt8]] = []
 }
 
+extension FirewallVerdict {
+    /// A verdict while the packet is on its way: the same fields, but only plain data (the
+    /// drop note as a case, no fragment list), so the pipeline moves it around without
+    /// reference counting; it becomes a `FirewallVerdict` once, when the packet is done.
+    struct Draft {
+        var disposition: Disposition = .dropped
+        var conntrack = Verdict(state: .invalid)
+        var outputInterface: Int?
+        var decidedBy: RuleReference?
+        var translated = false
+        var natDrop: NATDropReason = .none
+        var note: DropNote = .none
+    }
+
+    /// Why the pipeline dropped a packet outside the ruleset (`dropNote`).
+    enum DropNote: Equatable {
+        case none
+        case conntrack(InvalidReason)
+        case noRoute(IPAddress)
+        case hopLimit
+        case helper
+        case insertFailed
+        case masqueradeInterfaceChanged
+
+        var text: String? {
+            switch self {
+            case .none: nil
+            case .conntrack(let r): "conntrack dropped the packet (\(r))"
+            case .noRoute(let a): "no route to \(a)"
+            case .hopLimit: "hop limit exceeded"
+            case .helper: "dropped by the connection's helper"
+            case .insertFailed: "insert failed: the NATed tuple clashes with an existing entry"
+            case .masqueradeInterfaceChanged: "masqueraded connection changed its output interface"
+            }
+        }
+    }
+
+    init(_ d: Draft) {
+        self.init(disposition: d.disposition, conntrack: d.conntrack, outputInterface: d.outputInterface,
+                  decidedBy: d.decidedBy, translated: d.translated, natDrop: d.natDrop,
+                  dropNote: d.note == .none ? nil : d.note.text)
+    }
+}
+
 /// A Linux router around the userspace tracker: a packet goes through the same hooks in
 /// the same order as in the kernel (raw chains, conntrack, DNAT, routing, filter chains,
 /// SNAT, confirmation), evaluated from an nftables-syntax ruleset, and leaves NATed.
@@ -85,6 +129,7 @@ public final class Firewall {
     /// Chains of up to 64 rules run through their `ChainClassifier` (tests turn this off to
     /// compare with rule-by-rule evaluation).
     var useClassifiers = true
+    typealias Draft = FirewallVerdict.Draft
 
     /// Compiles `ruleset` for `router`. Throws for rules the evaluator cannot run.
     public init(ruleset: Ruleset, router: RouterModel, tracker: Tracker) throws(FirewallError) {
@@ -148,6 +193,15 @@ public final class Firewall {
         if Self.cannotBeFragment(packet) {
             return run(buffer, length: &length, now: now, input: input, checksumVerified: checksumVerified, tracked: nil)
         }
+        return reassembleAndRun(buffer, length: &length, now: now, input: input, checksumVerified: checksumVerified)
+    }
+
+    /// `process` for a packet that may be a fragment (out of line: it builds datagrams and
+    /// fragment lists, which would make every verdict on the common path be copied).
+    @inline(never)
+    func reassembleAndRun(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, now: UInt64,
+                          input: Int?, checksumVerified: Bool) -> FirewallVerdict {
+        let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
         let verified = input == nil || checksumVerified
         switch tracker.reassemble(UnsafeRawBufferPointer(packet), now: now, checksumVerified: verified) {
         case .notFragment:
@@ -180,19 +234,18 @@ public final class Firewall {
         var ctx = Context(fields: PacketFields(UnsafeRawBufferPointer(packet)), iif: input ?? -1, now: now)
         let local = input == nil
         let first: ChainHook = local ? .output : .prerouting
-        var out = FirewallVerdict(disposition: .dropped, conntrack: Verdict(state: .invalid), outputInterface: nil,
-                                  decidedBy: nil, translated: false, natDrop: .none, dropNote: nil)
+        var out = Draft()
         let fam = ctx.fields.family
         // raw: chains before conntrack (-200)
-        if runStage(first, ctx: &ctx, below: -200, from: Int.min) == .drop { out.decidedBy = ctx.decided; return out }
+        if runStage(first, ctx: &ctx, below: -200, from: Int.min) == .drop { out.decidedBy = ctx.decided; return FirewallVerdict(out) }
         var md = PacketMetadata(zone: ctx.zone, hook: local ? .localOut : .preRouting, notrack: ctx.notrack)
         md.deferConfirmation = true
         md.checksumVerified = local || checksumVerified
         let v = tracked ?? tracker.process(UnsafeRawBufferPointer(packet), now: now, metadata: md)
         ctx.verdict = v
         out.conntrack = v
-        if v.state == .fragmentQueued { out.disposition = .queued; return out }
-        if v.dropped { out.dropNote = "conntrack dropped the packet (\(v.reason))"; return out }
+        if v.state == .fragmentQueued { out.disposition = .queued; return FirewallVerdict(out) }
+        if v.dropped { out.note = .conntrack(v.reason); return FirewallVerdict(out) }
         if runStage(first, ctx: &ctx, below: -100, from: -200) == .drop { return dropped(&out, ctx) }
         // DNAT (-100)
         if fam != 0 && mem.natActive(fam) {
@@ -211,18 +264,18 @@ public final class Firewall {
         } else {
             let oif = fam == 0 ? -1 : routes.route(family: fam, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
             guard oif >= 0 else {
-                out.dropNote = "no route to \(ctx.fields.destination)"
+                out.note = .noRoute(ctx.fields.destination)
                 tracker.discard(v)
-                return out
+                return FirewallVerdict(out)
             }
             ctx.oif = oif
             out.outputInterface = oif
             if !local {
                 // ip_forward / ip6_forward: hop limit checked and decremented before FORWARD.
                 guard Self.decrementHopLimit(packet) else {
-                    out.dropNote = "hop limit exceeded"
+                    out.note = .hopLimit
                     tracker.discard(v)
-                    return out
+                    return FirewallVerdict(out)
                 }
             }
             if !local && runStage(.forward, ctx: &ctx, below: Int.max, from: Int.min) == .drop {
@@ -239,17 +292,17 @@ public final class Firewall {
         }
         // helpers, then confirm (last priority)
         if v.connection != nil && !tracker.runHelper(buffer, length: &length, verdict: v, now: now) {
-            out.dropNote = "dropped by the connection's helper"
+            out.note = .helper
             return dropped(&out, ctx)
         }
         if v.unconfirmed && !tracker.confirm(v, now: now) {
             out.disposition = .dropped
-            out.dropNote = "insert failed: the NATed tuple clashes with an existing entry"
-            return out
+            out.note = .insertFailed
+            return FirewallVerdict(out)
         }
         out.decidedBy = ctx.decided
         out.translated = ctx.translated
-        return out
+        return FirewallVerdict(out)
     }
 
     /// True for an IPv4 packet whose header says it is whole, or an IPv6 packet without
@@ -295,12 +348,12 @@ public final class Firewall {
         return true
     }
 
-    func dropped(_ out: inout FirewallVerdict, _ ctx: Context) -> FirewallVerdict {
+    func dropped(_ out: inout Draft, _ ctx: Context) -> FirewallVerdict {
         tracker.discard(ctx.verdict)
         out.disposition = .dropped
         out.decidedBy = ctx.decided
         out.translated = ctx.translated
-        return out
+        return FirewallVerdict(out)
     }
 
     // MARK: evaluation
@@ -357,7 +410,7 @@ public final class Firewall {
     /// otherwise a null binding is made. Then the packet is rewritten.
     @inline(__always)
     func natStage(_ hook: ChainHook, manip: NATManip, _ packet: UnsafeMutableRawBufferPointer, ctx: inout Context,
-                  out: inout FirewallVerdict) -> Outcome {
+                  out: inout Draft) -> Outcome {
         guard let h = ctx.verdict.connection else { return .next }
         if ctx.verdict.unconfirmed && !tracker.isNATInitialized(h, manip: manip) {
             if bindNAT(hook, manip: manip, h, ctx: &ctx) == .drop { return .drop }
@@ -368,7 +421,7 @@ public final class Firewall {
             let m = tracker.masqueradeInterface(h)
             if m != 0 && Int(m) - 1 != ctx.oif {
                 tracker.delete(h, now: ctx.now)
-                out.dropNote = "masqueraded connection changed its output interface"
+                out.note = .masqueradeInterfaceChanged
                 return .drop
             }
         }
@@ -404,7 +457,7 @@ public final class Firewall {
 
     /// `nf_nat_packet`: rewrites the packet, then the fields later rules see.
     func rewrite(_ manip: NATManip, _ packet: UnsafeMutableRawBufferPointer, ctx: inout Context,
-                 out: inout FirewallVerdict) -> Outcome {
+                 out: inout Draft) -> Outcome {
         let r = tracker.translate(packet, verdict: ctx.verdict, manip: manip)
         if r != .none {
             out.natDrop = r
