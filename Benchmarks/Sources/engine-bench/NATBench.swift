@@ -112,6 +112,8 @@ func runEstablishedNAT(flows n: Int, packets m: Int) {
     let stream = ackStream(flows: n, packets: m)
     defer { stream.deallocate() }
     let engine = getenv("CT_BENCH_NO_BASELINE") == nil ? runEngineBaseline(flows: n, packets: m, stream: stream) : nil
+    let mismatch = NATBenchNetwork.checkAgainstParser()
+    if !mismatch.isEmpty { print("warning: the ruleset value and its nft file differ:\n  " + mismatch.joined(separator: "\n  ")) }
     let offload = getenv("SOFTWARE_CHECKSUM") == nil
     let lan = NATBenchNetwork.lan, wan = NATBenchNetwork.wan
     let fw: Firewall

@@ -2,54 +2,80 @@ import Conntrack
 import ConntrackFirewall
 import ConntrackRuleset
 
-// The router and the 20-rule ruleset of `engine-bench established-nat`, built in code (the
-// ruleset parser is not on main yet). The value below is this file, rule for rule:
-//
-//   # lan0 10.255.255.254/8 (clients 10.0.0.x), wan0 203.0.113.2/24 (default route),
-//   # dmz0 172.16.0.1/24 (servers reached through port forwards)
-//   table inet filter {
-//       chain forward {
-//           type filter hook forward priority filter; policy drop;
-//           ct state invalid counter drop                                                 #  1
-//           iifname "wan0" ip saddr { 0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8,
-//               169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16, 224.0.0.0/3 } counter drop #  2 bogons
-//           iifname "lan0" ip saddr != 10.0.0.0/8 counter drop                            #  3 anti-spoofing
-//           ip daddr { 192.0.2.0/24, 198.51.100.0/24, 203.0.113.128/25 } counter drop     #  4 blocklist
-//           ip saddr { 192.0.2.0/24, 198.51.100.0/24 } counter drop                       #  5
-//           oifname "wan0" tcp dport { 23, 135, 137-139, 445, 3389 } counter drop         #  6
-//           icmp type { echo-reply, destination-unreachable, echo-request,
-//               time-exceeded } counter accept                                            #  7
-//           icmpv6 type { destination-unreachable, packet-too-big, time-exceeded,
-//               echo-request, echo-reply } accept                                         #  8
-//           udp dport { 53, 123 } oifname "wan0" accept                                   #  9
-//           meta mark 0x66 counter drop                                                   # 10
-//           ct mark 0x1 counter accept                                                    # 11
-//           iifname "dmz0" oifname "lan0" counter drop                                    # 12
-//           iifname "lan0" oifname "dmz0" tcp dport { 22, 443 } counter accept            # 13
-//           iifname "wan0" oifname "dmz0" ct status dnat tcp dport { 80, 443 } counter accept  # 14
-//           ct state new iifname "lan0" oifname "wan0" ct mark set 0x10 counter accept    # 15
-//           ct state established,related counter accept                                   # 16
-//       }
-//   }
-//   table ip nat {
-//       chain prerouting {
-//           type nat hook prerouting priority dstnat; policy accept;
-//           iifname "wan0" tcp dport 8080 dnat to 172.16.0.10:80                          # 17
-//           iifname "wan0" udp dport 51820 dnat to 172.16.0.11                            # 18
-//       }
-//       chain postrouting {
-//           type nat hook postrouting priority srcnat; policy accept;
-//           oifname "dmz0" ip saddr 10.0.0.0/8 snat to 172.16.0.1                         # 19
-//           oifname "wan0" masquerade                                                     # 20
-//       }
-//   }
+// The router and the 20-rule ruleset of `engine-bench established-nat`: `nft` below is the
+// file, `ruleset()` the same rules built as a `Ruleset` value (the benchmark was written
+// before the parser; `checkAgainstParser()` makes sure the two still say the same).
 //
 // Rules 1-15 match none of the benchmark's established packets (lan0 -> wan0 to port 80
-// and the replies), so each of those packets is checked against all 15 before rule 16
-// accepts it; NAT rules only run for a connection's first packet, but every packet is
-// rewritten (masquerade: source on the way out, destination of the replies).
+// and the replies), so each of those packets passes all 15 before rule 16 accepts it; NAT
+// rules only run for a connection's first packet, but every packet is rewritten
+// (masquerade: source on the way out, destination of the replies).
 
 enum NATBenchNetwork {
+    /// lan0 10.255.255.254/8 (clients 10.0.0.x), wan0 203.0.113.2/24 (default route),
+    /// dmz0 172.16.0.1/24 (servers reached through port forwards).
+    static let nft = """
+        table inet filter {
+            chain forward {
+                type filter hook forward priority filter; policy drop;
+                ct state invalid counter drop
+                iifname "wan0" ip saddr { 0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16, 224.0.0.0/3 } counter drop
+                iifname "lan0" ip saddr != 10.0.0.0/8 counter drop
+                ip daddr { 192.0.2.0/24, 198.51.100.0/24, 203.0.113.128/25 } counter drop
+                ip saddr { 192.0.2.0/24, 198.51.100.0/24 } counter drop
+                oifname "wan0" tcp dport { 23, 135, 137-139, 445, 3389 } counter drop
+                icmp type { echo-reply, destination-unreachable, echo-request, time-exceeded } counter accept
+                icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, echo-request, echo-reply } accept
+                udp dport { 53, 123 } oifname "wan0" accept
+                meta mark 0x66 counter drop
+                ct mark 0x1 counter accept
+                iifname "dmz0" oifname "lan0" counter drop
+                iifname "lan0" oifname "dmz0" tcp dport { 22, 443 } counter accept
+                iifname "wan0" oifname "dmz0" ct status dnat tcp dport { 80, 443 } counter accept
+                ct state new iifname "lan0" oifname "wan0" ct mark set 0x10 counter accept
+                ct state established,related counter accept
+            }
+        }
+        table ip nat {
+            chain prerouting {
+                type nat hook prerouting priority dstnat; policy accept;
+                iifname "wan0" tcp dport 8080 dnat to 172.16.0.10:80
+                iifname "wan0" udp dport 51820 dnat to 172.16.0.11
+            }
+            chain postrouting {
+                type nat hook postrouting priority srcnat; policy accept;
+                oifname "dmz0" ip saddr 10.0.0.0/8 snat to 172.16.0.1
+                oifname "wan0" masquerade
+            }
+        }
+
+        """
+
+    /// Parses `nft` and compares every chain and rule (matches, statements, base chain)
+    /// with `ruleset()`; returns the differences (empty when they agree).
+    static func checkAgainstParser() -> [String] {
+        let parsed: Ruleset
+        do { parsed = try Ruleset.parse(nft, file: "bench.nft") } catch { return ["parse: \(error)"] }
+        let built = ruleset()
+        var diffs: [String] = []
+        guard parsed.tables.count == built.tables.count else { return ["table count"] }
+        for (pt, bt) in zip(parsed.tables, built.tables) {
+            if pt.family != bt.family || pt.name != bt.name || pt.chains.count != bt.chains.count {
+                diffs.append("table \(bt.name)"); continue
+            }
+            for (pc, bc) in zip(pt.chains, bt.chains) {
+                if pc.name != bc.name || pc.base != bc.base || pc.rules.count != bc.rules.count {
+                    diffs.append("chain \(bc.name): \(String(describing: pc.base)) vs \(String(describing: bc.base))"); continue
+                }
+                for (i, (pr, br)) in zip(pc.rules, bc.rules).enumerated()
+                where pr.matches != br.matches || pr.statements != br.statements {
+                    diffs.append("\(bc.name) rule \(i + 1): parsed \(pr.matches) \(pr.statements), built \(br.matches) \(br.statements)")
+                }
+            }
+        }
+        return diffs
+    }
+
     static let lanAddress = IPAddress("10.255.255.254")!
     static let wanAddress = IPAddress("203.0.113.2")!
     static let dmzAddress = IPAddress("172.16.0.1")!
