@@ -18,21 +18,25 @@ struct ChainClassifier {
         var bounds: UnsafeMutablePointer<Value>
         var masks: UnsafeMutablePointer<UInt64>
         var count: Int
+        /// The rules with a match on this field (the others pass every interval).
+        var users: UInt64
 
-        init(_ b: [Value], _ m: [UInt64]) {
+        init(_ b: [Value], _ m: [UInt64], users: UInt64 = 0) {
             bounds = ProgramMemory.copy(b)
             masks = ProgramMemory.copy(m)
             count = b.count
+            self.users = users
         }
 
         func deallocate() { bounds.deallocate(); masks.deallocate() }
 
-        /// The rule set of the interval holding `v` (binary search), all rules when unused.
-        /// The search steps are branch-free: packet after packet the values are unrelated,
-        /// so a branch per step would be mispredicted half of the time.
+        /// `candidates` narrowed by the interval holding `v` (binary search); no search when
+        /// none of the candidates looks at this field. The search steps are branch-free:
+        /// packet after packet the values are unrelated, so a branch per step would be
+        /// mispredicted half of the time.
         @inline(__always)
-        func lookup(_ v: Value) -> UInt64 {
-            if count == 0 { return ~0 }
+        func narrow(_ candidates: UInt64, _ v: Value) -> UInt64 {
+            if candidates & users == 0 { return candidates }
             var base = 0
             var n = count
             while n > 1 {
@@ -40,7 +44,7 @@ struct ChainClassifier {
                 base &+= half & (0 &- Value.notAbove(bounds[base &+ half], v))
                 n &-= half
             }
-            return masks[base]
+            return candidates & masks[base]
         }
     }
 
@@ -162,7 +166,7 @@ struct ChainClassifier {
             let b = cuts.sorted()
             return Dimension(b, b.map { a in
                 mask({ $0.kind == .address && $0.field == field }) { m in inAddresses(a, m) != m.negated }
-            })
+            }, users: ~mask({ $0.kind == .address && $0.field == field }) { _ in false })
         }
         source = addressDimension(0)
         destination = addressDimension(1)
@@ -180,7 +184,7 @@ struct ChainClassifier {
             let b = cuts.sorted()
             return Dimension(b, b.map { v in
                 mask({ $0.kind == .port && $0.field == field }) { m in inRanges(UInt32(v), m) != m.negated }
-            })
+            }, users: ~mask({ $0.kind == .port && $0.field == field }) { _ in false })
         }
         sourcePort = portDimension(0)
         destinationPort = portDimension(1)
@@ -210,12 +214,12 @@ struct ChainClassifier {
     func candidates(_ f: PacketFields, iif i: Int, oif o: Int, stateBit: UInt8) -> UInt64 {
         var m = iif[RuleGuard.interfaceClass(i)] & oif[RuleGuard.interfaceClass(o)]
         m &= state[stateBit.trailingZeroBitCount & 7] & family[Self.familyIndex(f.family)] & proto[Int(f.proto)]
-        if m == 0 { return 0 }
-        m &= source.lookup(Address(hi: f.srcHi, lo: f.srcLo)) & destination.lookup(Address(hi: f.dstHi, lo: f.dstLo))
+        if !f.hasPorts { m &= noPorts }
+        m = source.narrow(m, Address(hi: f.srcHi, lo: f.srcLo))
+        m = destination.narrow(m, Address(hi: f.dstHi, lo: f.dstLo))
         if f.hasPorts {
-            m &= sourcePort.lookup(f.sport) & destinationPort.lookup(f.dport)
-        } else {
-            m &= noPorts
+            m = sourcePort.narrow(m, f.sport)
+            m = destinationPort.narrow(m, f.dport)
         }
         return m
     }

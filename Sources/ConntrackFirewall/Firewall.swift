@@ -456,6 +456,7 @@ public final class Firewall {
     }
 
     /// `nf_nat_packet`: rewrites the packet, then the fields later rules see.
+    @inline(__always)
     func rewrite(_ manip: NATManip, _ packet: UnsafeMutableRawBufferPointer, ctx: inout Context,
                  out: inout Draft) -> Outcome {
         let r = tracker.translate(packet, verdict: ctx.verdict, manip: manip)
