@@ -133,11 +133,14 @@ extension TrackerCore {
         let idx = Int(r >> 1)
         let dir = UInt8(truncatingIfNeeded: r & 1)
         // A NATed entry's packets go on to be rewritten towards the reply tuple, whose
-        // addresses live in the NAT extension, and the firewall checks the masquerade
-        // interface beside them: load both now, while the entry's own cache lines are on
-        // their way, instead of hundreds of instructions later when NAT asks.
-        if let n = table.natReply, let l = table.natLink {
-            batchSink ^= n[idx].srcHi ^ UInt64(l[idx].masqueradeInterface)
+        // addresses live in the NAT extension, and for original-direction packets the
+        // firewall checks the masquerade interface beside them: load them now, while the
+        // entry's own cache lines are on their way, instead of hundreds of instructions
+        // later when NAT asks.
+        if let n = table.natReply {
+            var w = n[idx].srcHi
+            if dir == 0, let l = table.natLink { w ^= UInt64(l[idx].masqueradeInterface) }
+            batchSink ^= w
         }
         let c = table.slab + idx
         guard c.pointee.zoneID(for: dir) == metadata.zone.id(for: dir),
