@@ -129,63 +129,44 @@ struct ConnectionTable {
         f.moveInitialize(from: freeList, count: freeCount)
         freeList.deallocate()
         freeList = f
-        if let c = counters {
-            let n = UnsafeMutablePointer<ConnCounters>.allocate(capacity: newCap)
-            n.moveInitialize(from: c, count: slabCapacity)
-            n.advanced(by: slabCapacity).initialize(repeating: ConnCounters(), count: newCap - slabCapacity)
-            c.deallocate()
-            counters = n
-        }
-        if let t = startTimes {
-            let n = UnsafeMutablePointer<UInt64>.allocate(capacity: newCap)
-            n.moveInitialize(from: t, count: slabCapacity)
-            n.advanced(by: slabCapacity).initialize(repeating: 0, count: newCap - slabCapacity)
-            t.deallocate()
-            startTimes = n
-        }
-        if let t = natReply {
-            let n = UnsafeMutablePointer<NATReply>.allocate(capacity: newCap)
-            n.moveInitialize(from: t, count: slabCapacity)
-            n.advanced(by: slabCapacity).initialize(repeating: NATReply(), count: newCap - slabCapacity)
-            t.deallocate()
-            natReply = n
-        }
-        if let t = natLink {
-            let n = UnsafeMutablePointer<NATLink>.allocate(capacity: newCap)
-            n.moveInitialize(from: t, count: slabCapacity)
-            n.advanced(by: slabCapacity).initialize(repeating: NATLink(), count: newCap - slabCapacity)
-            t.deallocate()
-            natLink = n
-        }
-        if let t = helpers {
-            let n = UnsafeMutablePointer<HelperData>.allocate(capacity: newCap)
-            n.moveInitialize(from: t, count: slabCapacity)
-            n.advanced(by: slabCapacity).initialize(repeating: HelperData(), count: newCap - slabCapacity)
-            t.deallocate()
-            helpers = n
-        }
+        counters = Self.grow(counters, from: slabCapacity, to: newCap, fill: ConnCounters())
+        startTimes = Self.grow(startTimes, from: slabCapacity, to: newCap, fill: 0)
+        natReply = Self.grow(natReply, from: slabCapacity, to: newCap, fill: NATReply())
+        natLink = Self.grow(natLink, from: slabCapacity, to: newCap, fill: NATLink())
+        helpers = Self.grow(helpers, from: slabCapacity, to: newCap, fill: HelperData())
         slabCapacity = newCap
+    }
+
+    /// A per-slot extension array moved into a larger allocation; new slots get `fill`.
+    static func grow<T>(_ p: UnsafeMutablePointer<T>?, from old: Int, to new: Int, fill: T) -> UnsafeMutablePointer<T>? {
+        guard let p else { return nil }
+        let n = UnsafeMutablePointer<T>.allocate(capacity: new)
+        n.moveInitialize(from: p, count: old)
+        (n + old).initialize(repeating: fill, count: new - old)
+        p.deallocate()
+        return n
+    }
+
+    /// A new per-slot extension array, every slot `fill`.
+    func makeExtension<T>(_ fill: T) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: slabCapacity)
+        p.initialize(repeating: fill, count: slabCapacity)
+        return p
     }
 
     @usableFromInline @inline(never)
     mutating func ensureHelpers() -> UnsafeMutablePointer<HelperData> {
-        if let t = helpers { return t }
-        let t = UnsafeMutablePointer<HelperData>.allocate(capacity: slabCapacity)
-        t.initialize(repeating: HelperData(), count: slabCapacity)
-        helpers = t
-        return t
+        if helpers == nil { helpers = makeExtension(HelperData()) }
+        return helpers!
     }
 
     @usableFromInline @inline(never)
     mutating func ensureNAT() -> UnsafeMutablePointer<NATReply> {
-        if let t = natReply { return t }
-        let t = UnsafeMutablePointer<NATReply>.allocate(capacity: slabCapacity)
-        t.initialize(repeating: NATReply(), count: slabCapacity)
-        natReply = t
-        let l = UnsafeMutablePointer<NATLink>.allocate(capacity: slabCapacity)
-        l.initialize(repeating: NATLink(), count: slabCapacity)
-        natLink = l
-        return t
+        if natReply == nil {
+            natReply = makeExtension(NATReply())
+            natLink = makeExtension(NATLink())
+        }
+        return natReply!
     }
 
     /// The tuple of connection `i` in direction `dir` (reply addresses from the NAT
@@ -212,20 +193,14 @@ struct ConnectionTable {
 
     @usableFromInline @inline(never)
     mutating func ensureCounters() -> UnsafeMutablePointer<ConnCounters> {
-        if let c = counters { return c }
-        let c = UnsafeMutablePointer<ConnCounters>.allocate(capacity: slabCapacity)
-        c.initialize(repeating: ConnCounters(), count: slabCapacity)
-        counters = c
-        return c
+        if counters == nil { counters = makeExtension(ConnCounters()) }
+        return counters!
     }
 
     @usableFromInline @inline(never)
     mutating func ensureStartTimes() -> UnsafeMutablePointer<UInt64> {
-        if let t = startTimes { return t }
-        let t = UnsafeMutablePointer<UInt64>.allocate(capacity: slabCapacity)
-        t.initialize(repeating: 0, count: slabCapacity)
-        startTimes = t
-        return t
+        if startTimes == nil { startTimes = makeExtension(UInt64(0)) }
+        return startTimes!
     }
 
     // MARK: index

@@ -10,35 +10,19 @@ import Conntrack
 /// `DIFF_ONLY=tcp.rst` (a name prefix) runs only matching scenarios;
 /// `DIFF_VERBOSE=1` prints the kernel's lines for each scenario.
 final class DifferentialTests: XCTestCase {
-    nonisolated(unsafe) static var topology: Topology?
-    nonisolated(unsafe) static var setupError: String?
+    static let shared = SharedTopology(label: "Differential summary")
 
     override class func setUp() {
         super.setUp()
-        guard kernelTestSkipReason() == nil else { return }
-        do { topology = try Topology() } catch { setupError = "\(error)" }
+        shared.build { try Topology() }
     }
 
     override class func tearDown() {
-        if !results.isEmpty {
-            let agree = results.filter(\.1).count
-            let known = results.filter { !$0.1 && KnownDivergences.reasons[$0.0] != nil }.map(\.0)
-            print("Differential summary: \(results.count) runs compared, \(agree) agree with the kernel, "
-                  + "\(results.count - agree) differ (known: \(known.sorted().joined(separator: ", ")))")
-        }
-        topology?.destroy()
-        topology = nil
+        shared.finish()
         super.tearDown()
     }
 
-    func topologyOrSkip() throws -> Topology {
-        if let reason = kernelTestSkipReason() { throw XCTSkip(reason) }
-        guard let t = DifferentialTests.topology else {
-            XCTFail("topology setup failed: \(DifferentialTests.setupError ?? "?")")
-            throw XCTSkip("no topology")
-        }
-        return t
-    }
+    func topologyOrSkip() throws -> Topology { try DifferentialTests.shared.topologyOrSkip() }
 
     func testTCP() throws { try runScenarios(TCPScenarios.all) }
     func testUDP() throws { try runScenarios(UDPScenarios.all) }
@@ -92,7 +76,7 @@ final class DifferentialTests: XCTestCase {
             diffs.append("engine verdicts: " + verdicts.joined(separator: ", "))
         }
         let known = KnownDivergences.reasons[name]
-        DifferentialTests.results.append((name, diffs.isEmpty))
+        DifferentialTests.shared.results.append((name, diffs.isEmpty))
         switch (diffs.isEmpty, known) {
         case (true, nil): break
         case (false, nil):
@@ -104,8 +88,6 @@ final class DifferentialTests: XCTestCase {
             print("[\(name)] known divergence (\(reason)):\n  " + diffs.joined(separator: "\n  "))
         }
     }
-
-    nonisolated(unsafe) static var results: [(String, Bool)] = []
 
     /// The live comparison can fail: the kernel runs a scenario with `tcp_loose=0`, the
     /// engine replays it with the default `tcp_loose=1` and must be reported different.

@@ -9,36 +9,19 @@ import Conntrack
 /// engine forwards, then tables (reply tuples, status bits), events, rule counters and
 /// statistics. `DIFF_ONLY` / `DIFF_VERBOSE` as in `DifferentialTests`.
 final class NATDifferentialTests: XCTestCase {
-    nonisolated(unsafe) static var topology: Topology?
-    nonisolated(unsafe) static var setupError: String?
-    nonisolated(unsafe) static var results: [(String, Bool)] = []
+    static let shared = SharedTopology(label: "NAT differential summary")
 
     override class func setUp() {
         super.setUp()
-        guard kernelTestSkipReason() == nil else { return }
-        do { topology = try Topology(prefix: "dn") } catch { setupError = "\(error)" }
+        shared.build { try Topology(prefix: "dn") }
     }
 
     override class func tearDown() {
-        if !results.isEmpty {
-            let agree = results.filter(\.1).count
-            let known = results.filter { !$0.1 && KnownDivergences.reasons[$0.0] != nil }.map(\.0)
-            print("NAT differential summary: \(results.count) scenarios compared, \(agree) agree with the kernel, "
-                  + "\(results.count - agree) differ (known: \(known.sorted().joined(separator: ", ")))")
-        }
-        topology?.destroy()
-        topology = nil
+        shared.finish()
         super.tearDown()
     }
 
-    func topologyOrSkip() throws -> Topology {
-        if let reason = kernelTestSkipReason() { throw XCTSkip(reason) }
-        guard let t = NATDifferentialTests.topology else {
-            XCTFail("topology setup failed: \(NATDifferentialTests.setupError ?? "?")")
-            throw XCTSkip("no topology")
-        }
-        return t
-    }
+    func topologyOrSkip() throws -> Topology { try NATDifferentialTests.shared.topologyOrSkip() }
 
     func testSNAT() throws { try run(NATScenarios.snat) }
     func testDNATMasqueradeRedirect() throws { try run(NATScenarios.dnat + NATScenarios.masquerade + NATScenarios.redirect) }
@@ -95,7 +78,7 @@ final class NATDifferentialTests: XCTestCase {
             let k: NATKernelObservation
             do { k = try topo.observeNAT(s, rulesetPath: path) } catch {
                 XCTFail("[\(s.name)] kernel run failed: \(error)", file: file, line: line)
-                NATDifferentialTests.results.append((s.name, false))
+                NATDifferentialTests.shared.results.append((s.name, false))
                 continue
             }
             if verbose {
@@ -148,7 +131,7 @@ final class NATDifferentialTests: XCTestCase {
             diffs = ["engine run failed: \(error)"]
         }
         let known = KnownDivergences.reasons[s.name]
-        NATDifferentialTests.results.append((s.name, diffs.isEmpty))
+        NATDifferentialTests.shared.results.append((s.name, diffs.isEmpty))
         switch (diffs.isEmpty, known) {
         case (true, nil): break
         case (false, nil):
