@@ -27,7 +27,9 @@ let package = Package(
         .target(name: "CConntrackShims"),
         .target(name: "Netlink", dependencies: ["CConntrackShims"]),
         .target(name: "ConntrackKernel", dependencies: ["Conntrack", "Netlink"]),
-        .target(name: "ConntrackEngine", dependencies: ["Conntrack"]),
+        // Header-only software prefetch for the engine's batch pipeline (an intrinsic, no I/O).
+        .target(name: "CEnginePrefetch"),
+        .target(name: "ConntrackEngine", dependencies: ["Conntrack", "CEnginePrefetch"]),
         .target(name: "PacketCapture"),
         // The nftables subset: parser and model (no evaluation).
         .target(name: "ConntrackRuleset", dependencies: ["Conntrack"]),

@@ -119,7 +119,7 @@ extension TrackerCore {
     /// (no entry, other zone, expired, cached events, bad checksum, out of window) returns
     /// nil with nothing changed and the packet takes the general path.
     @inline(__always)
-    mutating func fastIPv4TCPAck(_ b: Bytes, now: UInt64, metadata: PacketMetadata) -> Verdict? {
+    mutating func fastIPv4TCPAck(_ b: Bytes, now: UInt64, metadata: PacketMetadata, hash: UInt64 = 0) -> Verdict? {
         guard b.count >= 40, b.u8(0) == 0x45, b.u8(9) == 6, b.u16(6) & 0x3fff == 0,
               b.u16(32) & 0xf017 == 0x5010, metadata.setMark == nil else { return nil }
         let total = Int(b.u16(2))
@@ -129,7 +129,9 @@ extension TrackerCore {
         let dst = UInt64(b.u32(16)) << 32
         let key = FlowKey(srcHi: src, srcLo: 0, dstHi: dst, dstLo: 0, sport: b.u16(20), dport: b.u16(22),
                           proto: 6, family: 2, zone: metadata.zone.id(for: 0))
-        guard let r = table.find(key, hash: key.hash(seed: table.seed)) else { return nil }
+        // `hash`, when given, is the batch pipeline's hash of this same key (a hint: a wrong
+        // one can only make the lookup miss, and the general path then looks up again).
+        guard let r = findIPv4(key, hash: hash != 0 ? hash : key.hash(seed: table.seed)) else { return nil }
         let idx = Int(r >> 1)
         let dir = UInt8(truncatingIfNeeded: r & 1)
         // A NATed entry's packets go on to be rewritten towards the reply tuple, whose
@@ -154,5 +156,46 @@ extension TrackerCore {
         guard tcpFastAck(idx, dir: dir, b, o: 20, payload: total &- 40, length: total, now: now) else { return nil }
         return Verdict(connection: ConnectionHandle(index: UInt32(truncatingIfNeeded: idx)),
                        direction: dir == 1 ? .reply : .original, state: .established)
+    }
+}
+
+extension TrackerCore {
+    /// `ConnectionTable.find` for an IPv4 key, inlined into the fast path: the probe reads
+    /// the table's pointers in place (no copy of the table for a call) and compares the
+    /// IPv4 tuple words directly. Entries whose reply tuple lives in the NAT extension are
+    /// compared through the general `matches`.
+    @inline(__always)
+    mutating func findIPv4(_ key: FlowKey, hash: UInt64) -> UInt32? {
+        let slots = table.slots
+        let mask = table.slotMask
+        let slab = table.slab
+        let tag = ConnectionTable.tag(hash)
+        var i = Int(truncatingIfNeeded: tag) & mask
+        while true {
+            let s = slots[i]
+            if s == 0 { return nil }
+            if s >> 32 == tag {
+                let ref = UInt32(truncatingIfNeeded: s) &- 1
+                let c = slab + Int(ref >> 1)
+                if c.pointee.proto == key.proto && c.pointee.family == 2 && c.pointee.srcLo == 0 && c.pointee.dstLo == 0 {
+                    if ref & 1 == 0 {
+                        if c.pointee.srcHi == key.srcHi && c.pointee.dstHi == key.dstHi && c.pointee.sport == key.sport
+                            && c.pointee.dport == key.dport && c.pointee.zoneID(for: 0) == key.zone { return ref }
+                    } else if c.pointee.flags & ConnFlag.natReply == 0 {
+                        if c.pointee.dstHi == key.srcHi && c.pointee.srcHi == key.dstHi && c.pointee.rsport == key.sport
+                            && c.pointee.rdport == key.dport && c.pointee.zoneID(for: 1) == key.zone { return ref }
+                    } else if natReplyMatches(Int(ref >> 1), key) {
+                        return ref
+                    }
+                }
+            }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// Whether the reply tuple of NATed entry `i` (addresses in the NAT extension) is `key`.
+    @inline(never)
+    mutating func natReplyMatches(_ i: Int, _ key: FlowKey) -> Bool {
+        table.matches(i, key, dir: 1)
     }
 }

@@ -50,24 +50,15 @@ public final class Tracker {
     }
 
     /// Tracks many packets; `verdicts[i]` receives the verdict of `packets[i]`, same result
-    /// as calling `process` for each in order. Packets are handled in groups of 16: a first,
-    /// side-effect-free pass hashes every packet of the group and loads its index slot and
-    /// connection so the cache misses overlap, then the group is processed.
+    /// as calling `process` for each in order. The packets go through a software pipeline:
+    /// while one is processed, later ones are hashed and their index slots and connections
+    /// prefetched (side-effect free), so the cache misses of many packets overlap. For
+    /// tables larger than the CPU caches this is several times faster than `process` in a
+    /// loop; batches of 32 to 256 packets work well.
     public func processBatch(_ packets: UnsafeBufferPointer<UnsafeRawBufferPointer>, now: UnsafeBufferPointer<UInt64>,
                              metadata: PacketMetadata = .init(), verdicts: UnsafeMutableBufferPointer<Verdict>) {
         precondition(now.count >= packets.count && verdicts.count >= packets.count, "batch buffers too small")
-        let zone = metadata.zone.id(for: 0)
-        var start = 0
-        var sink: UInt64 = 0
-        // A table that fits in cache gains nothing from warming.
-        let warm = core.pointee.table.slabHigh > 16_384
-        while start < packets.count {
-            let end = min(start + 16, packets.count)
-            if warm { sink ^= core.pointee.warm(packets, start..<end, zone: zone) }
-            for i in start..<end { verdicts[i] = core.pointee.process(packets[i], now: now[i], metadata: metadata) }
-            start = end
-        }
-        core.pointee.batchSink ^= sink
+        core.pointee.processBatch(packets, now: now, metadata: metadata, verdicts: verdicts)
     }
 
     /// Expires every entry whose timeout has passed at `now` (DESTROY events), like a full

@@ -91,7 +91,8 @@ struct TrackerCore {
     // MARK: entry point
 
     
-    mutating func process(_ packet: UnsafeRawBufferPointer, now: UInt64, metadata: PacketMetadata) -> Verdict {
+    mutating func process(_ packet: UnsafeRawBufferPointer, now: UInt64, metadata: PacketMetadata,
+                          hash: UInt64 = 0) -> Verdict {
         counters.packets &+= 1
         gcStep(now: now)
         if metadata.notrack {
@@ -100,7 +101,7 @@ struct TrackerCore {
         }
         checksumWanted = metadata.hook == .preRouting && !metadata.checksumVerified
         let b = Bytes(packet)
-        if let v = fastIPv4TCPAck(b, now: now, metadata: metadata) { return v }
+        if let v = fastIPv4TCPAck(b, now: now, metadata: metadata, hash: hash) { return v }
         return processGeneral(b, now: now, metadata: metadata)
     }
 

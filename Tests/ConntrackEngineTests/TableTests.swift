@@ -358,4 +358,108 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(verdicts, expected)
         XCTAssertEqual(batched.tracker.count, single.tracker.count)
     }
+
+    /// The batch pipeline against packet-by-packet processing on traffic that goes through
+    /// the fast path and out of it: 400 TCP connections (handshake, data both ways, pure
+    /// ACKs, a duplicate, an out-of-window ACK, FIN close or RST) and UDP, interleaved at
+    /// random so one batch holds connections at every stage, creating and deleting entries
+    /// while later packets of the batch are being prefetched. Verdicts, the dumped table
+    /// (tuples, state, timeout, counters) and the event stream must be identical.
+    func testBatchMatchesSingleCallsOnInterleavedLifecycles() {
+        var rng: UInt64 = 0x2545_f491_4f6c_dd1d
+        func next() -> UInt64 { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng }
+        let s = Harness.b4
+        var scripts: [[[UInt8]]] = []
+        for i in 0..<400 {
+            let c = IPAddress(ipv4: 0x0a50_0000 | UInt32(i)), port = UInt16(20_000 + i)
+            let cs: UInt32 = 1000 &* UInt32(i + 1), ss: UInt32 = 700_000 &+ 77 &* UInt32(i)
+            let data: [UInt8] = Array(repeating: 0x61, count: 1 + i % 50)
+            var p: [[UInt8]] = [
+                PacketBuilder.tcp(from: c, port, to: s, 80, seq: cs, flags: .syn),
+                PacketBuilder.tcp(from: s, 80, to: c, port, seq: ss, ack: cs + 1, flags: [.syn, .ack]),
+                PacketBuilder.tcp(from: c, port, to: s, 80, seq: cs + 1, ack: ss + 1, flags: .ack),
+            ]
+            var cseq = cs + 1, sseq = ss + 1
+            for _ in 0..<(2 + i % 5) {
+                p.append(PacketBuilder.tcp(from: c, port, to: s, 80, seq: cseq, ack: sseq, flags: [.psh, .ack], payload: data))
+                cseq += UInt32(data.count)
+                p.append(PacketBuilder.tcp(from: s, 80, to: c, port, seq: sseq, ack: cseq, flags: .ack))
+                p.append(PacketBuilder.tcp(from: c, port, to: s, 80, seq: cseq, ack: sseq, flags: .ack))
+                p.append(PacketBuilder.tcp(from: s, 80, to: c, port, seq: sseq, ack: cseq, flags: [.psh, .ack], payload: data))
+                sseq += UInt32(data.count)
+                p.append(PacketBuilder.tcp(from: c, port, to: s, 80, seq: cseq, ack: sseq, flags: .ack))
+            }
+            if i % 7 == 0 { p.append(p[p.count - 1]) }  // an identical retransmission
+            if i % 11 == 0 {  // far outside the window: invalid, and the fast path must not take it
+                p.append(PacketBuilder.tcp(from: c, port, to: s, 80, seq: cseq &+ 0x4000_0000, ack: sseq, flags: .ack))
+            }
+            if i % 5 == 0 {
+                p.append(PacketBuilder.tcp(from: c, port, to: s, 80, seq: cseq, flags: .rst))
+            } else {
+                p.append(PacketBuilder.tcp(from: c, port, to: s, 80, seq: cseq, ack: sseq, flags: [.fin, .ack]))
+                p.append(PacketBuilder.tcp(from: s, 80, to: c, port, seq: sseq, ack: cseq + 1, flags: [.fin, .ack]))
+                p.append(PacketBuilder.tcp(from: c, port, to: s, 80, seq: cseq + 1, ack: sseq + 1, flags: .ack))
+            }
+            scripts.append(p)
+            if i % 4 == 0 {
+                scripts.append([PacketBuilder.udp(from: c, 5000, to: s, 53), PacketBuilder.udp(from: s, 53, to: c, 5000),
+                                PacketBuilder.udp(from: c, 5000, to: s, 53)])
+            }
+        }
+        // Interleave: repeatedly take the next packet of a random unfinished script.
+        var cursors = [Int](repeating: 0, count: scripts.count)
+        var live = Array(scripts.indices)
+        var packets: [[UInt8]] = []
+        while !live.isEmpty {
+            let k = Int(next() % UInt64(live.count))
+            let j = live[k]
+            packets.append(scripts[j][cursors[j]])
+            cursors[j] += 1
+            if cursors[j] == scripts[j].count { live.swapAt(k, live.count - 1); live.removeLast() }
+        }
+
+        let single = Harness { $0.accounting = true }, batched = Harness { $0.accounting = true }
+        var expected: [Verdict] = []
+        var expectedEvents: [Event] = []
+        for p in packets {
+            expected.append(single.send(p))
+            single.wait(0.000_01)
+            single.tracker.drainEvents { expectedEvents.append($0) }
+        }
+        var times: [UInt64] = []
+        var t = batched.now
+        for _ in packets { times.append(t); t += 10_000 }
+        var verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
+        let copies = packets.map { p -> UnsafeMutableRawBufferPointer in
+            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: p.count, alignment: 8)
+            b.copyBytes(from: p)
+            return b
+        }
+        defer { for c in copies { c.deallocate() } }
+        let raws = copies.map { UnsafeRawBufferPointer($0) }
+        var events: [Event] = []
+        // Batches of 64 with the events drained between them, as a dataplane would.
+        raws.withUnsafeBufferPointer { pb in
+            times.withUnsafeBufferPointer { tb in
+                verdicts.withUnsafeMutableBufferPointer { vb in
+                    var k = 0
+                    while k < pb.count {
+                        let e = min(pb.count, k + 64)
+                        batched.tracker.processBatch(UnsafeBufferPointer(rebasing: pb[k..<e]),
+                                                     now: UnsafeBufferPointer(rebasing: tb[k..<e]),
+                                                     verdicts: UnsafeMutableBufferPointer(rebasing: vb[k..<e]))
+                        batched.tracker.drainEvents { events.append($0) }
+                        k = e
+                    }
+                }
+            }
+        }
+        batched.now = t  // where `single` stands after its last packet
+        XCTAssertEqual(verdicts, expected)
+        XCTAssertGreaterThan(expected.filter { $0.state == .invalid }.count, 0, "the out-of-window ACKs are invalid")
+        XCTAssertGreaterThan(expected.filter { $0.state == .established }.count, packets.count / 2)
+        XCTAssertEqual(batched.flows, single.flows)
+        XCTAssertEqual(events, expectedEvents)
+        XCTAssertGreaterThan(expectedEvents.count, 800)
+    }
 }
