@@ -9,3 +9,6 @@ for n in 1000 100000 1000000 10000000; do
     taskset -c 1 "$bin" established-batch "$n" 10000000
 done
 taskset -c 1 "$bin" lifecycle 1000000
+# The same without an event listener (nf_conntrack_events=2 with nobody listening: no
+# events are built at all, as in the kernel).
+NO_EVENTS=1 taskset -c 1 "$bin" lifecycle 1000000

@@ -212,16 +212,33 @@ struct ConnectionTable {
     /// Returns `(index << 1 | dir)` or nil.
     @inline(__always)
     func find(_ key: FlowKey, hash: UInt64) -> UInt32? {
+        // The probe takes the three pointers it reads, not the table: a call that is not
+        // inlined would otherwise copy the whole table struct onto the stack each time.
+        ConnectionTable.probe(key, hash: hash, slots: slots, mask: slotMask, slab: slab, natReply: natReply)
+    }
+
+    @usableFromInline
+    static func probe(_ key: FlowKey, hash: UInt64, slots: UnsafeMutablePointer<UInt64>, mask: Int,
+                      slab: UnsafeMutablePointer<Connection>, natReply: UnsafeMutablePointer<NATReply>?) -> UInt32? {
         let tag = ConnectionTable.tag(hash)
-        var i = Int(truncatingIfNeeded: tag) & slotMask
+        var i = Int(truncatingIfNeeded: tag) & mask
         while true {
             let s = slots[i]
             if s == 0 { return nil }
             if s >> 32 == tag {
                 let ref = UInt32(truncatingIfNeeded: s) &- 1
-                if matches(Int(ref >> 1), key, dir: UInt8(truncatingIfNeeded: ref & 1)) { return ref }
+                let idx = Int(ref >> 1)
+                let c = slab + idx
+                if ref & 1 == 1 && c.pointee.flags & ConnFlag.natReply != 0 {
+                    let n = natReply![idx]
+                    if n.srcHi == key.srcHi && n.srcLo == key.srcLo && n.dstHi == key.dstHi && n.dstLo == key.dstLo
+                        && c.pointee.rsport == key.sport && c.pointee.rdport == key.dport && c.pointee.proto == key.proto
+                        && c.pointee.family == key.family && c.pointee.zoneID(for: 1) == key.zone { return ref }
+                } else if c.pointee.matches(key, dir: UInt8(truncatingIfNeeded: ref & 1)) {
+                    return ref
+                }
             }
-            i = (i &+ 1) & slotMask
+            i = (i &+ 1) & mask
         }
     }
 

@@ -17,7 +17,8 @@ import Glibc
 //                                           engine alone on the same flows (NATBench.swift)
 //
 // Packets carry `checksumVerified` (as a NIC with checksum offload reports them) unless
-// SOFTWARE_CHECKSUM=1 is set in the environment.
+// SOFTWARE_CHECKSUM=1 is set in the environment. NO_EVENTS=1 runs the tracker without an
+// event listener (no events are built).
 
 @inline(__always) func nowNanos() -> UInt64 {
     var ts = timespec()
@@ -66,6 +67,8 @@ func makeMetadata() -> PacketMetadata {
 func makeTracker(capacity: Int) -> Tracker {
     var config = TrackerConfiguration()
     config.maxEntries = capacity
+    // NO_EVENTS=1: nobody listens for events (the kernel then builds none either).
+    if getenv("NO_EVENTS") != nil { config.hasEventListener = false }
     return Tracker(configuration: config, seed: 0x5eed)
 }
 
