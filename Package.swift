@@ -41,10 +41,12 @@ let package = Package(
             dependencies: ["Conntrack", "ConntrackKernel", "ConntrackEngine", "PacketCapture", "ConntrackRuleset",
                            "ConntrackFirewall"]
         ),
+        // Gives the Swift runtime argv without its /proc/self/maps scan at start-up (see its header).
+        .target(name: "CConntrackArguments"),
         // Release builds are linked fully statically: loading and relocating the dynamic
         // Swift runtime costs a few milliseconds per run, which made -C and -S slower than
         // conntrack-tools. (Debug and sanitizer builds stay dynamic.)
-        .executableTarget(name: "conntrack", dependencies: ["ConntrackTool"],
+        .executableTarget(name: "conntrack", dependencies: ["ConntrackTool", "CConntrackArguments"],
                           linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
 
         .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "PacketBuilder"]),
