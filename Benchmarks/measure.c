@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
     if (wait4(pid, &status, 0, &ru) < 0) { perror("wait4"); return 1; }
     clock_gettime(CLOCK_MONOTONIC, &b);
     double wall = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
-    printf("%.4f %.4f %.4f %ld\n", wall,
+    printf("%.6f %.6f %.6f %ld\n", wall,
            ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
            ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss);
     return 0;

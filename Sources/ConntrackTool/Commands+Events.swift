@@ -1,6 +1,6 @@
 import Conntrack
 
-extension Tool {
+extension Tool where S: FlowSource {
     mutating func warnOverrun() {
         out.flush()
         err("WARNING: We have hit ENOBUFS! We are losing events.\nThis message means that the current netlink socket buffer size is too small.\nPlease, check --buffer-size in conntrack(8) manpage.\n")

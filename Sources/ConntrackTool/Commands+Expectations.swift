@@ -1,6 +1,6 @@
 import Conntrack
 
-extension Tool {
+extension Tool where S: FlowSource {
     /// `[%-8ld.%-6ld]\t` (expectations) or `[%-.8ld.%-.6ld]\t` (flow events).
     func timestampPrefix(zeroPadMicroseconds: Bool) -> String {
         let (s, us) = env.now()

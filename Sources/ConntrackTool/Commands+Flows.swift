@@ -1,6 +1,6 @@
 import Conntrack
 
-extension Tool {
+extension Tool where S: FlowSource {
     /// `nfct_filter_init`: the mask options need their address.
     func filterInit(_ cmd: ParsedCommand) throws -> FlowFilter {
         if cmd.has(Opt.maskSrc) && !cmd.has(Opt.origSrc) {

@@ -1,6 +1,6 @@
 import Conntrack
 
-extension Tool {
+extension Tool where S: FlowSource {
     var outputMask: OutputMask { globals.outputMask }
 
     func formatOptions(extended: Bool = true, ktimestamp: Bool = true, labels: Bool = true) -> FlowFormatOptions {
@@ -116,8 +116,11 @@ extension Tool {
         case .expEvent?: try expectationEvents(cmd)
         case .ctCount?:
             do {
+                // Bytes, not `"\(n)\n"`: `-C` is all start-up, and string interpolation
+                // and `description` pull in code (pages) nothing else in it needs.
                 let n = try source.count()
-                out.write("\(n)\n")
+                out.bytes.append(decimal: UInt64(n))
+                out.bytes.append(UInt8(ascii: "\n"))
             } catch {
                 guard let text = env.readFile("/proc/sys/net/netfilter/nf_conntrack_count") else {
                     throw ToolExit(status: 1, message: "Can't open /proc/sys/net/netfilter/nf_conntrack_count")
@@ -136,14 +139,27 @@ extension Tool {
             out.write("\(n)\n")
         case .ctStats?:
             do {
+                // Appended as bytes for the same reason as `-C`.
                 for s in try source.cpuStatistics() {
-                    var line = "cpu=" + Tool.padLeft(String(s.cpu), 4) + "\t"
+                    out.bytes.append(literal: "cpu=")
+                    let start = out.bytes.count
+                    out.bytes.append(decimal: UInt64(s.cpu))
+                    while out.bytes.count - start < 4 { out.bytes.append(UInt8(ascii: " ")) }  // `%-4u`
+                    out.bytes.append(UInt8(ascii: "\t"))
                     for (i, v) in s.counters.enumerated() {
                         guard let v else { continue }
-                        let name = i < CPUStatistics.names.count ? CPUStatistics.names[i] : "unknown\(i - CPUStatistics.names.count + 1)"
-                        line += "\(name)=\(v) "
+                        if i < CPUStatistics.names.count {
+                            out.bytes.append(ascii: CPUStatistics.names[i])
+                        } else {
+                            out.bytes.append(literal: "unknown")
+                            out.bytes.append(decimal: UInt64(i - CPUStatistics.names.count + 1))
+                        }
+                        out.bytes.append(UInt8(ascii: "="))
+                        out.bytes.append(decimal: UInt64(v))
+                        out.bytes.append(UInt8(ascii: " "))
                     }
-                    out.write(line + "\n")
+                    out.bytes.append(UInt8(ascii: "\n"))
+                    out.flushIfNeeded()
                 }
             } catch {
                 try procStatistics(error, cmd)

@@ -6,6 +6,17 @@ struct LongOption {
     var hasArg: HasArg
     /// The value getopt returns (a short-option letter, or a protocol option code + 256 × generation).
     var val: Int
+
+    init(name: String, hasArg: HasArg, val: Int) {
+        self.name = name
+        self.hasArg = hasArg
+        self.val = val
+    }
+
+    /// A generic option whose value is its short-option letter.
+    init(_ name: String, _ hasArg: HasArg, _ letter: Unicode.Scalar) {
+        self.init(name: name, hasArg: hasArg, val: Int(letter.value))
+    }
 }
 
 /// A faithful emulation of GNU `getopt_long` (glibc) in PERMUTE mode with `opterr = 0`

@@ -49,55 +49,68 @@ enum Opt {
                         "zone", "label", "label-add", "label-del", "orig-zone", "reply-zone"]
 }
 
-/// `commands_v_options`: 0 illegal, 1 required, 2 optional, 3 one complete direction.
-let commandsVOptions: [[UInt8]] = [
+/// `commands_v_options`: 0 illegal, 1 required, 2 optional, 3 one complete direction;
+/// one row of `optionColumns` entries per `Command` (its raw value), flat so that the
+/// optimizer lays the table out as static data (no start-up work).
+let commandsVOptions: [UInt8] = [
     /*            s d r q p t u z e [ ] { } a m i f n g o c b j w l < > ( ) */
-    /* list   */ [2,2,2,2,2,0,2,2,0,0,0,2,2,0,2,0,2,2,2,2,2,0,2,2,2,0,0,2,2],
-    /* create */ [3,3,3,3,1,1,2,0,0,0,0,0,0,2,2,0,0,2,2,0,0,0,0,2,0,2,0,2,2],
-    /* update */ [2,2,2,2,2,2,2,0,0,0,0,2,2,0,2,2,2,2,2,2,0,0,0,0,2,2,2,0,0],
-    /* delete */ [2,2,2,2,2,2,2,0,0,0,0,2,2,0,2,2,2,2,2,2,0,0,0,2,2,0,0,2,2],
-    /* get    */ [3,3,3,3,1,0,0,0,0,0,0,0,0,0,0,2,0,0,0,2,0,0,0,0,2,0,0,0,0],
-    /* flush  */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* event  */ [2,2,2,2,2,0,0,0,2,0,0,2,2,0,2,0,2,2,2,2,2,2,2,2,2,0,0,2,2],
-    /* vers   */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* help   */ [0,0,0,0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* xlist  */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2,0,0,2,0,0,0,0,0,0,0,0,0],
-    /* xcreat */ [1,1,2,2,1,1,2,0,0,1,1,1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* xdel   */ [1,1,2,2,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* xget   */ [1,1,2,2,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* xflush */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* xevent */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2,0,0,0,0,0,0,0,0,0],
-    /* count  */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* xcount */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* stats  */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* xstats */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
-    /* add    */ [3,3,3,3,1,1,2,0,0,0,0,0,0,2,2,0,0,2,2,0,0,0,0,2,0,2,0,2,2],
+    /* list   */ 2,2,2,2,2,0,2,2,0,0,0,2,2,0,2,0,2,2,2,2,2,0,2,2,2,0,0,2,2,
+    /* create */ 3,3,3,3,1,1,2,0,0,0,0,0,0,2,2,0,0,2,2,0,0,0,0,2,0,2,0,2,2,
+    /* update */ 2,2,2,2,2,2,2,0,0,0,0,2,2,0,2,2,2,2,2,2,0,0,0,0,2,2,2,0,0,
+    /* delete */ 2,2,2,2,2,2,2,0,0,0,0,2,2,0,2,2,2,2,2,2,0,0,0,2,2,0,0,2,2,
+    /* get    */ 3,3,3,3,1,0,0,0,0,0,0,0,0,0,0,2,0,0,0,2,0,0,0,0,2,0,0,0,0,
+    /* flush  */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* event  */ 2,2,2,2,2,0,0,0,2,0,0,2,2,0,2,0,2,2,2,2,2,2,2,2,2,0,0,2,2,
+    /* vers   */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* help   */ 0,0,0,0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* xlist  */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2,0,0,2,0,0,0,0,0,0,0,0,0,
+    /* xcreat */ 1,1,2,2,1,1,2,0,0,1,1,1,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* xdel   */ 1,1,2,2,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* xget   */ 1,1,2,2,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* xflush */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* xevent */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2,0,0,0,0,0,0,0,0,0,
+    /* count  */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* xcount */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* stats  */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* xstats */ 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    /* add    */ 3,3,3,3,1,1,2,0,0,0,0,0,0,2,2,0,0,2,2,0,0,0,0,2,0,2,0,2,2,
 ]
 
+/// Columns of `commandsVOptions` (one per `Opt` bit).
+let optionColumns = 29
+
+/// The `commandsVOptions` row of a command.
+func commandOptions(_ c: Command) -> ArraySlice<UInt8> {
+    commandsVOptions[c.rawValue * optionColumns ..< (c.rawValue + 1) * optionColumns]
+}
+
 /// The generic long options (`original_opts`), in table order (order matters for
-/// abbreviations and for `get_long_opt`).
-let genericLongOptions: [LongOption] = {
-    func o(_ n: String, _ a: LongOption.HasArg, _ c: Character) -> LongOption {
-        LongOption(name: n, hasArg: a, val: Int(c.asciiValue!))
-    }
-    return [
-        o("dump", .optional, "L"), o("create", .optional, "I"), o("add", .optional, "A"),
-        o("delete", .optional, "D"), o("update", .optional, "U"), o("get", .optional, "G"),
-        o("flush", .optional, "F"), o("event", .optional, "E"), o("counter", .optional, "C"),
-        o("stats", .none, "S"), o("version", .none, "V"), o("help", .none, "h"),
-        o("orig-src", .required, "s"), o("src", .required, "s"), o("orig-dst", .required, "d"),
-        o("dst", .required, "d"), o("reply-src", .required, "r"), o("reply-dst", .required, "q"),
-        o("protonum", .required, "p"), o("timeout", .required, "t"), o("status", .required, "u"),
-        o("zero", .none, "z"), o("event-mask", .required, "e"), o("tuple-src", .required, "["),
-        o("tuple-dst", .required, "]"), o("mask-src", .required, "{"), o("mask-dst", .required, "}"),
-        o("nat-range", .required, "a"), o("mark", .required, "m"), o("secmark", .required, "c"),
-        o("id", .optional, "i"), o("family", .required, "f"), o("src-nat", .optional, "n"),
-        o("dst-nat", .optional, "g"), o("output", .required, "o"), o("buffer-size", .required, "b"),
-        o("any-nat", .optional, "j"), o("zone", .required, "w"), o("label", .required, "l"),
-        o("label-add", .required, "<"), o("label-del", .optional, ">"), o("orig-zone", .required, "("),
-        o("reply-zone", .required, ")"),
-    ]
-}()
+/// abbreviations and for `get_long_opt`). Written as plain literals so that the optimizer
+/// lays the array out as static data (no start-up work).
+let genericLongOptions: [LongOption] = [
+    LongOption("dump", .optional, "L"), LongOption("create", .optional, "I"),
+    LongOption("add", .optional, "A"), LongOption("delete", .optional, "D"),
+    LongOption("update", .optional, "U"), LongOption("get", .optional, "G"),
+    LongOption("flush", .optional, "F"), LongOption("event", .optional, "E"),
+    LongOption("counter", .optional, "C"), LongOption("stats", .none, "S"),
+    LongOption("version", .none, "V"), LongOption("help", .none, "h"),
+    LongOption("orig-src", .required, "s"), LongOption("src", .required, "s"),
+    LongOption("orig-dst", .required, "d"), LongOption("dst", .required, "d"),
+    LongOption("reply-src", .required, "r"), LongOption("reply-dst", .required, "q"),
+    LongOption("protonum", .required, "p"), LongOption("timeout", .required, "t"),
+    LongOption("status", .required, "u"), LongOption("zero", .none, "z"),
+    LongOption("event-mask", .required, "e"), LongOption("tuple-src", .required, "["),
+    LongOption("tuple-dst", .required, "]"), LongOption("mask-src", .required, "{"),
+    LongOption("mask-dst", .required, "}"), LongOption("nat-range", .required, "a"),
+    LongOption("mark", .required, "m"), LongOption("secmark", .required, "c"),
+    LongOption("id", .optional, "i"), LongOption("family", .required, "f"),
+    LongOption("src-nat", .optional, "n"), LongOption("dst-nat", .optional, "g"),
+    LongOption("output", .required, "o"), LongOption("buffer-size", .required, "b"),
+    LongOption("any-nat", .optional, "j"), LongOption("zone", .required, "w"),
+    LongOption("label", .required, "l"), LongOption("label-add", .required, "<"),
+    LongOption("label-del", .optional, ">"), LongOption("orig-zone", .required, "("),
+    LongOption("reply-zone", .required, ")"),
+]
 
 let getoptString = ":L::I::U::D::G::E::F::A::hVs:d:r:q:p:t:u:e:a:z[:]:{:}:m:i:f:o:n::g::c:b:C::Sj::w:l:<:>::(:):"
 

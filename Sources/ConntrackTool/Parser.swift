@@ -118,12 +118,12 @@ struct Parser {
     }
 
     /// `nfct_parse_addr_from_opt` for one of s d r q [ ] { } n g j.
-    private func parseAddressOption(_ c: Character, _ arg: String, _ cmd: inout ParsedCommand, withMask: Bool) throws -> IPAddress {
+    private func parseAddressOption(_ c: Unicode.Scalar, _ arg: String, _ cmd: inout ParsedCommand, withMask: Bool) throws -> IPAddress {
         guard let (a, prefix) = parseAddr(arg) else { throw fail("Invalid IP address `\(arg)'") }
         try setFamily(&cmd, a.family)
-        let maskOpt: Character? = (c == "s" || c == "[") ? "{" : (c == "d" || c == "]") ? "}" : nil
+        let maskOpt: Unicode.Scalar? = (c == "s" || c == "[") ? "{" : (c == "d" || c == "]") ? "}" : nil
         if prefix != -1 && maskOpt == nil {
-            throw fail("CIDR notation unavailable for `--\(longName(of: Int(c.asciiValue!)))'")
+            throw fail("CIDR notation unavailable for `--\(longName(of: Int(c.value)))'")
         } else if prefix == -2 {
             throw fail("Invalid netmask")
         }
@@ -225,7 +225,8 @@ struct Parser {
                 try parseProtocolOption(code: c & 0xff, arg: arg, &cmd)
                 continue
             }
-            let ch = Character(Unicode.Scalar(UInt8(c)))
+            // A scalar, not a Character: comparing Characters runs grapheme code for nothing.
+            let ch = Unicode.Scalar(UInt8(c))
             switch ch {
             case "L":
                 let t = try checkType()
@@ -386,7 +387,7 @@ struct Parser {
         if cmd.has(Opt.anyNAT) && (cmd.has(Opt.srcNAT) || cmd.has(Opt.dstNAT)) {
             throw fail("cannot specify `--src-nat' or `--dst-nat' with `--any-nat'")
         }
-        let row = cmd.command.map { commandsVOptions[$0.rawValue] } ?? [UInt8](repeating: 0, count: 29)
+        let row = cmd.command.map(commandOptions) ?? [UInt8](repeating: 0, count: optionColumns)[...]
         if let partial = try Parser.genericCheck(cmd.options, row: row, names: Opt.names,
                                                  coupled: [Opt.orig, Opt.repl], fail: fail) {
             throw fail(partial == 1 ? "you have to specify `--reply-src' and `--reply-dst'"
@@ -399,16 +400,16 @@ struct Parser {
     }
 
     /// `generic_opt_check`: returns nil when fine, else the partial-match index (-1, 0 or 1).
-    static func genericCheck(_ options: UInt32, row: [UInt8], names: [String], coupled: [UInt32],
+    static func genericCheck(_ options: UInt32, row: ArraySlice<UInt8>, names: [String], coupled: [UInt32],
                              fail: (String) -> ParseFailure) throws -> Int? {
         var special = false
-        for i in 0..<row.count {
+        for (i, legality) in row.enumerated() {
             if options & (1 << UInt32(i)) == 0 {
-                if row[i] == 1 { throw fail("You need to supply the `--\(names[i])' option for this command") }
-            } else if row[i] == 0 {
+                if legality == 1 { throw fail("You need to supply the `--\(names[i])' option for this command") }
+            } else if legality == 0 {
                 throw fail("Illegal option `--\(names[i])' with this command")
             }
-            if row[i] == 3 { special = true }
+            if legality == 3 { special = true }
         }
         if !special || coupled.isEmpty { return nil }
         var partial = -1

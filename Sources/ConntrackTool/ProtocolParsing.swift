@@ -101,7 +101,7 @@ extension Parser {
             return
         default: break
         }
-        let row = h.table[command.rawValue]
+        let row = h.table[command.rawValue][...]
         let coupled: [UInt32] = h.directionMessages == nil ? [] : [0b0011, 0b1100]
         if let partial = try Parser.genericCheck(cmd.l4flags, row: row, names: h.optflags, coupled: coupled,
                                                  fail: { ParseFailure(status: 2, message: $0) }),

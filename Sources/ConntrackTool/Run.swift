@@ -26,7 +26,12 @@ public func runConntrack<S: FlowSource>(arguments: [String], source: S, stdout: 
     return status
 }
 
-struct Tool<S: FlowSource> {
+/// One invocation's state. The type itself puts no requirement on `S` (the methods, in
+/// extensions, need `S: FlowSource`): a requirement on the type would make the runtime look
+/// the conformance up (a scan of every conformance record in the executable) the first
+/// time `Tool<KernelSource>`'s metadata is needed, which costs `-C` and `-S` start-up
+/// time for nothing.
+struct Tool<S> {
     let source: S
     let out: OutputBuffer
     let err: (String) -> Void
@@ -41,7 +46,9 @@ struct Tool<S: FlowSource> {
         self.err = err
         self.env = env
     }
+}
 
+extension Tool where S: FlowSource {
     var parser: Parser {
         let env = self.env
         return Parser(services: ParserServices(

@@ -42,8 +42,10 @@ func runProcess(_ argv: [String], stdin: String? = nil) -> RunResult {
 /// Paths of the two tools under comparison.
 enum Tools {
     static let real = "/usr/sbin/conntrack"
-    /// `.build/debug/conntrack` of this package (found from this file's path).
+    /// `.build/debug/conntrack` of this package (found from this file's path), or the
+    /// binary named by `CT_PARITY_OURS` (e.g. the static release build).
     static let ours: String = {
+        if let path = ProcessInfo.processInfo.environment["CT_PARITY_OURS"], !path.isEmpty { return path }
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.appendingPathComponent(".build/debug/conntrack").path
