@@ -77,7 +77,7 @@ let package = Package(
         // Hostile input, floods, privileges, fuzz-finding regressions (see RELIABILITY.md).
         .testTarget(name: "HardeningTests", dependencies: [
             "Conntrack", "ConntrackEngine", "ConntrackKernel", "Netlink", "ConntrackTool", "PacketCapture",
-            "PacketBuilder", "ConntrackTestSupport",
+            "PacketBuilder", "ConntrackTestSupport", "ConntrackFirewall", "ConntrackRuleset",
         ], exclude: ["Inputs"]),
     ]
 )

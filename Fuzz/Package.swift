@@ -45,5 +45,14 @@ let package = Package(
             "FuzzCommon",
             .product(name: "ConntrackRuleset", package: "swift-conntrack"),
         ]),
+        // (g) the firewall pipeline: a ruleset (or a fixed NAT ruleset) and a packet sequence
+        //     through Firewall.process on a three-interface router, invariants checked.
+        .executableTarget(name: "fuzz-firewall", dependencies: [
+            "FuzzCommon",
+            .product(name: "Conntrack", package: "swift-conntrack"),
+            .product(name: "ConntrackEngine", package: "swift-conntrack"),
+            .product(name: "ConntrackFirewall", package: "swift-conntrack"),
+            .product(name: "ConntrackRuleset", package: "swift-conntrack"),
+        ]),
     ]
 )

@@ -4,7 +4,7 @@
 #   Scripts/fuzz.sh [SECONDS] [TARGET...]   run each target SECONDS (default 60)
 #   Scripts/fuzz.sh --smoke                 about 20 s per target (CI)
 #
-# Targets: track defrag netlink capture cli ruleset. Seeds come from Fuzz/Corpus/<target>/
+# Targets: track defrag netlink capture cli ruleset firewall. Seeds come from Fuzz/Corpus/<target>/
 # (committed, never written); new interesting inputs go to Fuzz/.work/<target>/ and
 # crashes to Fuzz/.work/artifacts/. Prints executions and findings per target and exits
 # 1 if any target found a crash, a leak-free OOM or a timeout.
@@ -17,7 +17,7 @@ SECONDS_EACH=60
 if [ "${1:-}" = "--smoke" ]; then SECONDS_EACH=20; shift
 elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then SECONDS_EACH=$1; shift; fi
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(track defrag netlink capture cli ruleset)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(track defrag netlink capture cli ruleset firewall)
 
 echo "fuzz.sh: building (debug, -sanitize=fuzzer,address)" >&2
 if ! flock /tmp/ct-build.lock nice swift build -c debug -Xswiftc -sanitize=fuzzer,address \

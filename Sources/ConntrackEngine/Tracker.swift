@@ -256,6 +256,9 @@ public final class Tracker {
         var n = t.slabCapacity * (MemoryLayout<Connection>.stride + 4) + (t.slotMask + 1) * 8
         if t.counters != nil { n += t.slabCapacity * MemoryLayout<ConnCounters>.stride }
         if t.startTimes != nil { n += t.slabCapacity * 8 }
+        if t.natReply != nil { n += t.slabCapacity * MemoryLayout<NATReply>.stride }
+        if t.natLink != nil { n += t.slabCapacity * MemoryLayout<NATLink>.stride }
+        if t.helpers != nil { n += t.slabCapacity * MemoryLayout<HelperData>.stride }
         return n
     }
 

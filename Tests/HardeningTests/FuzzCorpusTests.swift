@@ -9,7 +9,7 @@ import XCTest
 /// capture files from our writers, argument vectors. Netlink seeds are recorded from the
 /// kernel by Fuzz/Tools/capture-netlink.py.
 final class FuzzCorpusTests: XCTestCase {
-    static let targets = ["track", "defrag", "netlink", "capture", "cli"]
+    static let targets = ["track", "defrag", "netlink", "capture", "cli", "firewall"]
 
     func files(_ target: String) -> [URL] {
         let dir = Paths.corpus.appendingPathComponent(target)
@@ -22,7 +22,7 @@ final class FuzzCorpusTests: XCTestCase {
             throw XCTSkip("set HARDEN_WRITE_CORPUS=1 to regenerate Fuzz/Corpus")
         }
         for (target, seeds) in [("track", Seeds.track()), ("defrag", Seeds.defrag()), ("capture", try Seeds.captures()),
-                                ("cli", Seeds.cli())] {
+                                ("cli", Seeds.cli()), ("firewall", FirewallSeeds.seeds())] {
             let dir = Paths.corpus.appendingPathComponent(target)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             for (name, bytes) in seeds {
@@ -60,6 +60,31 @@ final class FuzzCorpusTests: XCTestCase {
 
     func testReplayCLICorpus() throws {
         for f in files("cli") { FuzzHarness.cli(Array(try Data(contentsOf: f))) }
+    }
+
+    /// fuzz-firewall: every seed keeps every invariant, the "rs-" seeds' own rulesets are
+    /// accepted (the one named "refused" is not), and together the seeds reach NAT, RELATED
+    /// connections, the FTP rewrite that changes a packet's length, refragmentation and
+    /// local delivery.
+    func testReplayFirewallCorpus() throws {
+        var total = FirewallFuzz.Report()
+        for f in files("firewall") {
+            let name = f.lastPathComponent
+            let r = Array(try Data(contentsOf: f)).withUnsafeBytes { FirewallFuzz.run($0) }
+            XCTAssertEqual(r.violations, [], name)
+            XCTAssertEqual(r.ownRuleset, name.hasPrefix("rs-") && !name.contains("refused"), name)
+            XCTAssertGreaterThan(r.packets, 0, name)
+            total.packets += r.packets; total.translated += r.translated; total.related += r.related
+            total.lengthChanged += r.lengthChanged; total.refragmented += r.refragmented; total.delivered += r.delivered
+            total.forwarded += r.forwarded; total.dropped += r.dropped
+        }
+        XCTAssertGreaterThanOrEqual(files("firewall").count, 30)
+        XCTAssertGreaterThan(total.translated, 50)
+        XCTAssertGreaterThanOrEqual(total.related, 5)
+        XCTAssertGreaterThanOrEqual(total.lengthChanged, 3)
+        XCTAssertGreaterThanOrEqual(total.refragmented, 2)
+        XCTAssertGreaterThan(total.delivered, 0)
+        XCTAssertGreaterThan(total.dropped, 0)
     }
 }
 
