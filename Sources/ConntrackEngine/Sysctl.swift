@@ -72,6 +72,10 @@ extension TrackerConfiguration {
             guard (0...2).contains(value) else { throw SysctlError(name: name, value: value, knownName: true) }
             events = value
         case "max": maxEntries = try Self.nonNegative(name, value)
+        case "buckets":
+            // nf_conntrack_set_hashsize refuses 0.
+            guard value >= 1, value <= 1 << 28 else { throw SysctlError(name: name, value: value, knownName: true) }
+            hashBuckets = value
         case "expect_max": expectMax = try Self.nonNegative(name, value)
         case "generic_timeout": timeouts.generic = try Self.seconds(name, value)
         case "icmp_timeout": timeouts.icmp = try Self.seconds(name, value)
@@ -102,7 +106,7 @@ extension TrackerConfiguration {
     public func sysctl(_ name: String) -> Int? {
         var copy = self
         // Probe by name resolution without changing anything: compare against a marker write.
-        for probe in [1, 0] {
+        for probe in [1] {
             do { try copy.setSysctl(name, probe) } catch { return nil }
         }
         var key = name.split(separator: ".").last.map(String.init) ?? name
@@ -118,6 +122,7 @@ extension TrackerConfiguration {
         case "timestamp": return timestamps ? 1 : 0
         case "events": return events
         case "max": return maxEntries
+        case "buckets": return hashBuckets
         case "expect_max": return expectMax
         case "generic_timeout": return Int(timeouts.generic)
         case "icmp_timeout": return Int(timeouts.icmp)

@@ -23,6 +23,11 @@ public struct TrackerConfiguration: Sendable, Hashable {
     public var eventQueueLimit: Int = 65_536
     /// `nf_conntrack_max`: table size limit; 0 = unlimited.
     public var maxEntries: Int = 262_144
+    /// `nf_conntrack_buckets`: the kernel's hash table size. The engine's own index is
+    /// sized by the table; this only shapes early drop, which the kernel does per bucket
+    /// (8 buckets from the new tuple's, every non-ASSURED entry of the first bucket that
+    /// has one), so the number of entries it looks at is 8 x entries per bucket.
+    public var hashBuckets: Int = 262_144
     /// `nf_conntrack_expect_max`
     public var expectMax: Int = 4096
     /// `nf_conntrack_ftp` module option `loose`: expect connections to an address other

@@ -542,36 +542,70 @@ struct TrackerCore {
         }
     }
 
-    /// `early_drop`, adapted to open addressing: the kernel walks 8 hash buckets from the
-    /// new tuple's bucket and kills the non-ASSURED entries of the first bucket that has
-    /// one. Here each occupied index slot from the new tuple's home slot stands for a
-    /// bucket: up to 8 of them are examined (at most 4096 slots probed) and the first
-    /// confirmed, non-ASSURED, non-dying entry is killed. Expired entries met on the way
-    /// are reaped and not counted.
+    /// `early_drop`: the kernel walks up to 8 hash buckets from the new tuple's bucket and
+    /// kills every confirmed, non-ASSURED, non-dying entry of the first bucket that has
+    /// any (expired entries met on the way are reaped and not counted). The engine's index
+    /// is open-addressed, so the kernel's `nf_conntrack_buckets` buckets are laid over it:
+    /// bucket `b` is the run of index slots `[b*S/B, (b+1)*S/B)` (S slots, B buckets) and
+    /// holds the tuples whose home slot is in that run; a tuple's own bucket is that of
+    /// its home slot. A bucket therefore holds `2 * count / B` tuples on average, as the
+    /// kernel's chains do, and with more buckets than slots most buckets are empty, as in
+    /// a kernel whose `nf_conntrack_max` was lowered below its hash size.
     @usableFromInline @inline(never)
     mutating func earlyDrop(hash: UInt64, now: UInt64) -> Bool {
-        var slot = table.homeSlot(hash)
-        var examined = 0
-        var probes = 0
-        while examined < 8 && probes < 4096 && probes <= table.slotMask {
-            let s = table.slots[slot & table.slotMask]
-            probes &+= 1
-            if s == 0 { slot &+= 1; continue }
-            let idx = Int((UInt32(truncatingIfNeeded: s) &- 1) >> 1)
-            let c = table.slab + idx
-            if Int64(bitPattern: c.pointee.expires &- now) <= 0 {
-                destroy(idx, now: now, expired: true)
-                continue // the slot now holds a shifted entry (or is empty): look again
-            }
-            examined &+= 1
-            if c.pointee.status & (StatusBit.assured | StatusBit.dying) == 0
-                && c.pointee.status & StatusBit.confirmed != 0 {
-                destroy(idx, now: now, expired: false)
-                counters.earlyDrop &+= 1
+        let slotCount = table.slotMask &+ 1
+        let buckets = max(1, config.hashBuckets)
+        let home = Int(truncatingIfNeeded: ConnectionTable.tag(hash)) & table.slotMask
+        let first = home &* buckets / slotCount
+        for k in 0..<8 {
+            let b = (first &+ k) % buckets
+            // Slots [lo, hi) are bucket b's (ceil of b*S/B and (b+1)*S/B).
+            let lo = (b &* slotCount &+ buckets &- 1) / buckets
+            let hi = ((b &+ 1) &* slotCount &+ buckets &- 1) / buckets
+            if lo == hi { continue }
+            let drops = dropBucket(lo: lo, hi: hi, now: now)
+            if drops > 0 {
+                counters.earlyDrop &+= UInt64(drops)
                 return true
             }
-            slot &+= 1
         }
         return false
+    }
+
+    /// Kills every droppable entry with a tuple whose home slot is in `[lo, hi)`; returns
+    /// how many. Linear probing keeps those tuples between `lo` and the first empty slot
+    /// at or after `hi`; a deletion shifts later tuples back, so the slot is looked at
+    /// again after one.
+    mutating func dropBucket(lo: Int, hi: Int, now: UInt64) -> Int {
+        let mask = table.slotMask
+        let width = hi &- lo
+        var drops = 0
+        var i = lo
+        var steps = 0
+        while steps <= mask {
+            let s = table.slots[i & mask]
+            if s == 0 {
+                if i >= hi { break }
+                i &+= 1; steps &+= 1
+                continue
+            }
+            let h = Int(truncatingIfNeeded: s >> 32) & mask
+            if (h &- lo) & mask < width {
+                let idx = Int((UInt32(truncatingIfNeeded: s) &- 1) >> 1)
+                let c = table.slab + idx
+                if Int64(bitPattern: c.pointee.expires &- now) <= 0 && c.pointee.status & StatusBit.confirmed != 0 {
+                    destroy(idx, now: now, expired: true)
+                    continue
+                }
+                if c.pointee.status & (StatusBit.assured | StatusBit.dying) == 0
+                    && c.pointee.status & StatusBit.confirmed != 0 {
+                    destroy(idx, now: now, expired: false)
+                    drops &+= 1
+                    continue
+                }
+            }
+            i &+= 1; steps &+= 1
+        }
+        return drops
     }
 }

@@ -12,16 +12,55 @@ final class TableTests: XCTestCase {
         reply ? PacketBuilder.udp(from: b, 53, to: a, sport) : PacketBuilder.udp(from: a, sport, to: b, 53)
     }
 
-    func testEarlyDropEvictsNonAssured() {
-        let h = Harness { $0.maxEntries = 3 }
+    /// One hash bucket (`nf_conntrack_buckets=1`): every entry is on the new tuple's chain,
+    /// and `early_drop` kills every non-ASSURED entry of the first bucket that has one
+    /// (`early_drop_list` in nf_conntrack_core.c), not just one.
+    func testEarlyDropEvictsEveryNonAssuredEntryOfTheBucket() {
+        let h = Harness { $0.maxEntries = 3; $0.hashBuckets = 1 }
         for p: UInt16 in 1...3 { h.send(udp(p)) }
         _ = h.events
         let v = h.send(udp(4))
         XCTAssertEqual(v.state, .new)
+        XCTAssertEqual(h.tracker.count, 1)
+        XCTAssertEqual(h.tracker.statistics["early_drop"], 3)
+        XCTAssertEqual(h.tracker.statistics["drop"], 0)
+        XCTAssertEqual(h.events.map(\.type), [.destroy, .destroy, .destroy, .new])
+        XCTAssertEqual(h.flows.map(\.original.sourcePort), [4])
+    }
+
+    /// ASSURED entries on the chain are skipped; the non-ASSURED ones go.
+    func testEarlyDropSparesAssuredEntriesOfTheBucket() {
+        let h = Harness { $0.maxEntries = 3; $0.hashBuckets = 1 }
+        h.send(udp(1)); h.send(udp(1, reply: true)); h.wait(3); h.send(udp(1))  // ASSURED (stream)
+        h.send(udp(2)); h.send(udp(3))
+        XCTAssertEqual(h.flows.filter(\.assured).count, 1)
+        let v = h.send(udp(4))
+        XCTAssertEqual(v.state, .new)
+        XCTAssertEqual(h.tracker.statistics["early_drop"], 2)
+        XCTAssertEqual(Set(h.flows.map(\.original.sourcePort)), [1, 4])
+    }
+
+    /// The kernel's hash stays at its boot size (262,144 buckets here) when
+    /// `nf_conntrack_max` is lowered: the 8 buckets early drop looks at are then almost
+    /// always empty, nothing can be dropped and the new packet is (`drop`++).
+    func testEarlyDropFindsNothingInSparseBuckets() {
+        let h = Harness { $0.maxEntries = 3 }
+        XCTAssertEqual(h.tracker.configuration.hashBuckets, 262_144)
+        for p: UInt16 in 1...3 { h.send(udp(p)) }
+        let v = h.send(udp(4))
+        XCTAssertEqual(v.state, .invalid)
+        XCTAssertEqual(v.reason, .tableFull)
+        XCTAssertEqual(h.tracker.statistics["early_drop"], 0)
+        XCTAssertEqual(h.tracker.statistics["drop"], 1)
         XCTAssertEqual(h.tracker.count, 3)
-        XCTAssertEqual(h.tracker.statistics["early_drop"], 1)
-        XCTAssertEqual(h.events.map(\.type), [.destroy, .new])
-        XCTAssertTrue(h.flows.contains { $0.original.sourcePort == 4 })
+    }
+
+    func testBucketsSysctl() throws {
+        var c = TrackerConfiguration()
+        try c.setSysctl("net.netfilter.nf_conntrack_buckets", 4096)
+        XCTAssertEqual(c.hashBuckets, 4096)
+        XCTAssertEqual(c.sysctl("net.netfilter.nf_conntrack_buckets"), 4096)
+        XCTAssertThrowsError(try c.setSysctl("net.netfilter.nf_conntrack_buckets", 0))
     }
 
     func testTableFullOfAssuredDropsPacket() {
