@@ -582,12 +582,12 @@ public final class Firewall {
                 guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
                 if spec.family != 0 && spec.family != ctx.fields.family { continue }
                 guard let range = natRange(spec, ctx: ctx) else {
-                    // nf_nat_masquerade_ipv4/6: no address on the output interface -> drop.
-                    if spec.kind == .masquerade && !(ctx.fields.family == 2 && ctx.fields.srcHi == 0) {
-                        ctx.decided = rule.pointee.reference
-                        return .drop
-                    }
-                    continue
+                    ctx.decided = rule.pointee.reference
+                    // nf_nat_masquerade_ipv4: a packet from 0.0.0.0 is accepted unNATed
+                    // (the null binding follows). Otherwise no address to take: masquerade
+                    // (nf_nat_masquerade_ipv4/6) and redirect (nf_nat_redirect_ipv4/6) drop.
+                    if spec.kind == .masquerade && ctx.fields.family == 2 && ctx.fields.srcHi == 0 { return .accept }
+                    return .drop
                 }
                 tracker.setupNAT(h, range: range, manip: manip)
                 if spec.kind == .masquerade { tracker.setMasqueradeInterface(h, UInt32(ctx.oif + 1)) }
@@ -607,7 +607,10 @@ public final class Firewall {
         case .masquerade:
             // Source 0.0.0.0 (locally generated, unbound): not masqueraded.
             if fam == .ipv4 && ctx.fields.srcHi == 0 { return nil }
-            guard let a = router.sourceAddress(ctx.oif, for: ctx.fields.destination) else { return nil }
+            // IPv4 picks by the route's next hop (rt_nexthop); IPv6 by the destination.
+            let hop = routes.nextHop(family: ctx.fields.family, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
+            let nextHop = fam == .ipv4 ? IPAddress(ipv4: UInt32(truncatingIfNeeded: hop.hi >> 32)) : ctx.fields.destination
+            guard let a = router.sourceAddress(ctx.oif, for: ctx.fields.destination, nextHop: nextHop) else { return nil }
             r.flags.insert(.mapIPs)
             r.minAddress = a; r.maxAddress = a
         case .redirect:

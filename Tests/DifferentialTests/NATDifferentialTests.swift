@@ -30,10 +30,11 @@ final class NATDifferentialTests: XCTestCase {
     func testFragmentsThroughTheRouter() throws { try run(NATScenarios.fragments) }
     func testFTPHelperThroughNAT() throws { try run(HelperScenarios.all) }
     func testStatefulFilter() throws { try run(FilterScenarios.all) }
+    func testMasqueradeSourceAddress() throws { try run(SourceAddressScenarios.all) }
 
     /// Scenario names are unique and there are enough of them (the issue asks for 40).
     func testCatalogue() {
-        let all = NATScenarios.all + FilterScenarios.all + HelperScenarios.all
+        let all = NATScenarios.all + FilterScenarios.all + HelperScenarios.all + SourceAddressScenarios.all
         XCTAssertEqual(Set(all.map(\.name)).count, all.count, "duplicate scenario names")
         XCTAssertGreaterThanOrEqual(all.count, 40)
         for s in all {

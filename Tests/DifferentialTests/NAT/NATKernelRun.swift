@@ -87,12 +87,19 @@ extension Topology {
         for link in try json(["ip", "-j", "address", "show"]) {
             guard let name = link["ifname"] as? String, let idx = link["ifindex"] as? Int else { continue }
             names[Int32(idx)] = name
-            var addrs: [IPAddress] = [], lens: [Int] = []
+            var addrs: [IPAddress] = [], lens: [Int] = [], scopes: [AddressScope] = [], secondary: [Bool] = []
+            // In the kernel's list order, with scope and IFA_F_SECONDARY; tentative IPv6
+            // addresses (DAD not done) are not assigned yet, no source address selection
+            // considers them.
             for a in (link["addr_info"] as? [[String: Any]]) ?? [] {
                 guard let s = a["local"] as? String, let ip = IPAddress(s), let l = a["prefixlen"] as? Int else { continue }
+                if a["tentative"] as? Bool == true { continue }
                 addrs.append(ip); lens.append(l)
+                scopes.append((a["scope"] as? String).flatMap(AddressScope.init(name:)) ?? .default(for: ip))
+                secondary.append(a["secondary"] as? Bool == true)
             }
-            interfaces.append(RouterModel.Interface(name: name, addresses: addrs, prefixLengths: lens))
+            interfaces.append(RouterModel.Interface(name: name, addresses: addrs, prefixLengths: lens, scopes: scopes,
+                                                    secondary: secondary))
         }
         var routes: [RouterModel.Route] = []
         for argv in [["ip", "-j", "-4", "route", "show"], ["ip", "-j", "-6", "route", "show"]] {
@@ -108,7 +115,8 @@ extension Topology {
                     (net, len) = (dst, v6 ? 128 : 32)
                 }
                 guard let a = IPAddress(net) else { continue }
-                routes.append(RouterModel.Route(destination: a, prefixLength: len, interface: dev))
+                let gateway = (r["gateway"] as? String).flatMap { IPAddress($0) }
+                routes.append(RouterModel.Route(destination: a, prefixLength: len, interface: dev, gateway: gateway))
             }
         }
         return (RouterModel(interfaces: interfaces, routes: routes), names)
@@ -169,8 +177,12 @@ extension Topology {
             _ = try? flush()
         }
         for k in s.knobs { try setSysctl(k.name, k.value) }
-        for c in s.setup { try r.runChecked(c) }
-        defer { for c in s.teardown { _ = try? r.run(c) } }
+        func names(_ c: [String]) -> [String] {
+            c.map { $0.replacingOccurrences(of: "{A}", with: a.name).replacingOccurrences(of: "{R}", with: r.name)
+                .replacingOccurrences(of: "{B}", with: b.name) }
+        }
+        defer { for c in s.teardown { _ = try? r.run(names(c)) } }
+        for c in s.setup { try r.runChecked(names(c)) }
         try flush()
         let (model, names) = try routerModel()
         let sockets = try s.listenUDP.map { try udpListener(port: $0) }

@@ -65,7 +65,8 @@ struct NATScenario: @unchecked Sendable {
     var randomPorts: ClosedRange<UInt16>?
     /// UDP ports R listens on (redirect targets: delivered datagrams raise no ICMP error).
     var listenUDP: [UInt16] = []
-    /// Commands run in R before the scenario (extra addresses...) and after it.
+    /// Commands run in R before the scenario (extra addresses...) and after it; `{A}`,
+    /// `{R}` and `{B}` in an argument stand for the namespaces' names.
     var setup: [[String]] = []
     var teardown: [[String]] = []
 
