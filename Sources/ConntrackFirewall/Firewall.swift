@@ -295,7 +295,8 @@ public final class Firewall {
             out.note = .helper
             return dropped(&out, ctx)
         }
-        if v.unconfirmed && !tracker.confirm(v, now: now) {
+        // nf_conntrack_confirm: a new entry is inserted, an existing one's cached events go out.
+        if !tracker.confirm(v, now: now) {
             out.disposition = .dropped
             out.note = .insertFailed
             return FirewallVerdict(out)
