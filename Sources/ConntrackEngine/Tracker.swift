@@ -104,14 +104,25 @@ public final class Tracker {
 
     // MARK: hooks after conntrack: NAT, marks, confirmation
 
-    /// Confirms the entry a `deferConfirmation` packet created (`__nf_conntrack_confirm`):
-    /// inserts it and delivers its NEW event. Returns false (and frees the entry, counting
-    /// `insert_failed` and `drop`) when its tuples clash with an existing entry; the kernel
-    /// drops the packet then. No-op for verdicts without an unconfirmed entry.
+    /// The confirmation hook for a `deferConfirmation` packet that made it through
+    /// (`nf_conntrack_confirm`): an entry the packet created is inserted and its NEW event
+    /// delivered; for an existing entry, the events cached while the packet went through
+    /// the hooks (state changes, SEEN_REPLY, ASSURED, a new mark) are delivered as one
+    /// message (`nf_ct_deliver_cached_events`). A packet dropped before this point leaves
+    /// them cached: they go out, merged, with the next packet that gets here. Returns false
+    /// (and frees the entry, counting `insert_failed` and `drop`) when a new entry's tuples
+    /// clash with an existing entry; the kernel drops the packet then. No-op for verdicts
+    /// without an entry.
     @discardableResult
     public func confirm(_ verdict: Verdict, now: UInt64) -> Bool {
-        guard verdict.unconfirmed, let h = verdict.connection else { return true }
-        return core.pointee.confirm(Int(h.index), now: now)
+        guard let h = verdict.connection else { return true }
+        let idx = Int(h.index)
+        guard verdict.unconfirmed else {
+            let c = core.pointee.table.slab + idx
+            if c.pointee.eventMask != 0 && c.pointee.flags & ConnFlag.inUse != 0 { core.pointee.deliverEvents(idx, now: now) }
+            return true
+        }
+        return core.pointee.confirm(idx, now: now)
     }
 
     /// Frees the unconfirmed entry of a packet that was dropped before confirmation (no
@@ -187,14 +198,11 @@ public final class Tracker {
     @inlinable
     public func mark(_ handle: ConnectionHandle) -> UInt32 { core.pointee.table.slab[Int(handle.index)].mark }
 
-    /// `ct mark set`: changes the mark (an UPDATE event with the next packet's events, or
-    /// with the NEW event for an unconfirmed entry).
+    /// `ct mark set`: changes the mark and caches a MARK event (`nft_ct_set_eval`): it goes
+    /// out with the NEW event of an unconfirmed entry, else with the events `confirm`
+    /// delivers for the packet in flight (or, without one, the next packet's).
     public func setMark(_ handle: ConnectionHandle, _ value: UInt32, now: UInt64) {
-        let idx = Int(handle.index)
-        core.pointee.applyMark(idx, value)
-        if core.pointee.table.slab[idx].status & StatusBit.confirmed != 0 && core.pointee.table.slab[idx].eventMask != 0 {
-            core.pointee.deliverEvents(idx, now: now)
-        }
+        core.pointee.applyMark(Int(handle.index), value)
     }
 
     /// The entry's zone id (original direction).

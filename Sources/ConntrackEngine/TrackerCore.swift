@@ -241,7 +241,7 @@ struct TrackerCore {
                 c.pointee.status |= StatusBit.seenReply
                 c.pointee.eventMask |= EventBit.reply
             }
-            if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
+            if c.pointee.eventMask != 0 && !metadata.deferConfirmation { deliverEvents(idx, now: now) }
             return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                            state: fw, reason: why)
         case .invalid(let why):
@@ -259,7 +259,10 @@ struct TrackerCore {
             c.pointee.status |= StatusBit.seenReply
             c.pointee.eventMask |= EventBit.reply
         }
-        if c.pointee.eventMask != 0 { deliverEvents(idx, now: now) }
+        // Delivered at once, as if the packet went straight to the confirmation hook; with
+        // `deferConfirmation` the caller's `Tracker.confirm` delivers them (nf_conntrack_confirm),
+        // so a packet dropped on the way leaves them cached for the next one.
+        if c.pointee.eventMask != 0 && !metadata.deferConfirmation { deliverEvents(idx, now: now) }
         return Verdict(connection: ConnectionHandle(index: UInt32(idx)), direction: dir == 1 ? .reply : .original,
                        state: fw)
     }

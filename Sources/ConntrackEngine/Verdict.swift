@@ -130,8 +130,9 @@ public struct PacketMetadata: Hashable, Sendable {
     public var checksumVerified: Bool
     /// `notrack` / `CT --notrack`: the packet is untracked.
     public var notrack: Bool
-    /// Leave a new entry unconfirmed (the packet still has hooks to pass: NAT setup,
-    /// filtering); the caller then calls `Tracker.confirm` or `Tracker.discard`.
+    /// The packet still has hooks to pass (NAT setup, filtering): a new entry is left
+    /// unconfirmed and an existing entry's events stay cached; the caller then calls
+    /// `Tracker.confirm` (the packet made it) or `Tracker.discard` (it was dropped).
     public var deferConfirmation: Bool = false
 
     @inlinable

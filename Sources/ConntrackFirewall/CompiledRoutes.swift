@@ -11,6 +11,9 @@ struct CompiledRoutes {
         var maskHi: UInt64, maskLo: UInt64
         var family: UInt8
         var interface: Int
+        /// The route's gateway (`via`); `hasGateway` false for a device route.
+        var gatewayHi: UInt64 = 0, gatewayLo: UInt64 = 0
+        var hasGateway = false
     }
     struct Local {
         var hi: UInt64, lo: UInt64
@@ -30,18 +33,19 @@ struct CompiledRoutes {
         // stable sort by length keeps its tie-break (the first of equal length wins).
         var rs: [(len: Int, route: Route)] = []
         var ls: [Local] = []
-        func add(_ net: IPAddress, _ len: Int, _ ifi: Int) {
+        func add(_ net: IPAddress, _ len: Int, _ ifi: Int, gateway: IPAddress? = nil) {
             let (mh, ml) = Self.mask(family: net.family, length: len)
             rs.append((max(0, min(len, net.family == .ipv4 ? 32 : 128)),
                        Route(netHi: net.high & mh, netLo: net.low & ml, maskHi: mh, maskLo: ml,
-                             family: net.family.rawValue, interface: ifi)))
+                             family: net.family.rawValue, interface: ifi, gatewayHi: gateway?.high ?? 0,
+                             gatewayLo: gateway?.low ?? 0, hasGateway: gateway != nil)))
         }
         for (i, itf) in model.interfaces.enumerated() {
             for (a, l) in zip(itf.addresses, itf.prefixLengths) { add(a, l, i) }
             for a in itf.addresses { ls.append(Local(hi: a.high, lo: a.low, family: a.family.rawValue)) }
         }
         for r in model.routes {
-            if let i = model.index(of: r.interface) { add(r.destination, r.prefixLength, i) }
+            if let i = model.index(of: r.interface) { add(r.destination, r.prefixLength, i, gateway: r.gateway) }
         }
         // Stable: insertion sort on (length descending).
         var sorted: [(len: Int, route: Route)] = []
@@ -94,5 +98,19 @@ struct CompiledRoutes {
             i &+= 1
         }
         return fallback
+    }
+
+    /// The next hop towards an IPv4 or IPv6 destination (`rt_nexthop`): the matching
+    /// route's gateway, else the destination itself.
+    func nextHop(family: UInt8, hi: UInt64, lo: UInt64) -> (hi: UInt64, lo: UInt64) {
+        var i = 0
+        while i < routeCount {
+            let r = routes[i]
+            if r.family == family && hi & r.maskHi == r.netHi && lo & r.maskLo == r.netLo {
+                return r.hasGateway ? (r.gatewayHi, r.gatewayLo) : (hi, lo)
+            }
+            i &+= 1
+        }
+        return (hi, lo)
     }
 }

@@ -126,6 +126,9 @@ public final class Firewall {
     let mem: ProgramMemory
     /// `router` flattened for the packet path.
     let routes: CompiledRoutes
+    /// The model's `lo` (what a packet to one of the router's own addresses leaves and
+    /// enters through), or -1.
+    let loopbackIndex: Int
     /// Chains of up to 64 rules run through their `ChainClassifier` (tests turn this off to
     /// compare with rule-by-rule evaluation).
     var useClassifiers = true
@@ -139,6 +142,7 @@ public final class Firewall {
         program = try Program(ruleset, router: router)
         mem = ProgramMemory(program, interfaces: router.interfaces.count)
         routes = CompiledRoutes(router)
+        loopbackIndex = router.index(of: "lo") ?? -1
     }
 
     deinit {
@@ -236,6 +240,24 @@ public final class Firewall {
         let first: ChainHook = local ? .output : .prerouting
         var out = Draft()
         let fam = ctx.fields.family
+        if local && fam != 0 {
+            // A local sender's route is looked up before LOCAL_OUT (ip_route_output_flow):
+            // the output chains see its interface, and without a route nothing is sent
+            // (sendmsg fails with ENETUNREACH; netfilter never sees the packet). All of
+            // LOCAL_OUT keeps seeing that interface, even after output DNAT has routed the
+            // packet elsewhere (ip_route_me_harder changes the route, not the hook's `out`);
+            // POSTROUTING sees the new one.
+            if isLocalDestination(ctx.fields) {
+                ctx.oif = loopbackIndex
+            } else {
+                let oif = routes.route(family: fam, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
+                guard oif >= 0 else {
+                    out.note = .noRoute(ctx.fields.destination)
+                    return FirewallVerdict(out)
+                }
+                ctx.oif = oif
+            }
+        }
         // raw: chains before conntrack (-200)
         if runStage(first, ctx: &ctx, below: -200, from: Int.min) == .drop { out.decidedBy = ctx.decided; return FirewallVerdict(out) }
         var md = PacketMetadata(zone: ctx.zone, hook: local ? .localOut : .preRouting, notrack: ctx.notrack)
@@ -253,6 +275,9 @@ public final class Firewall {
         }
         if runStage(first, ctx: &ctx, below: Int.max, from: -100) == .drop { return dropped(&out, ctx) }
         // routing
+        if local && fam != 0 && isLocalDestination(ctx.fields) {
+            return loopback(buffer, length: &length, ctx: &ctx, out: &out)
+        }
         let toLocal = !local && fam != 0 && routes.isLocal(family: fam, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
         if toLocal {
             if runStage(.input, ctx: &ctx, below: 100, from: Int.min) == .drop { return dropped(&out, ctx) }
@@ -262,6 +287,8 @@ public final class Firewall {
             if runStage(.input, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
             out.disposition = .delivered
         } else {
+            // For a local packet: routed again, in case output DNAT changed its destination
+            // (nf_nat_ipv4_local_fn / nf_nat_ipv6_local_fn: ip_route_me_harder; no route: drop).
             let oif = fam == 0 ? -1 : routes.route(family: fam, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
             guard oif >= 0 else {
                 out.note = .noRoute(ctx.fields.destination)
@@ -295,11 +322,71 @@ public final class Firewall {
             out.note = .helper
             return dropped(&out, ctx)
         }
-        if v.unconfirmed && !tracker.confirm(v, now: now) {
+        // nf_conntrack_confirm: a new entry is inserted, an existing one's cached events go out.
+        if !tracker.confirm(v, now: now) {
             out.disposition = .dropped
             out.note = .insertFailed
             return FirewallVerdict(out)
         }
+        out.decidedBy = ctx.decided
+        out.translated = ctx.translated
+        return FirewallVerdict(out)
+    }
+
+    /// Whether a packet is for the router itself: one of its addresses, or a loopback one
+    /// (127.0.0.0/8, ::1: the local table's routes through `lo`).
+    @inline(__always)
+    func isLocalDestination(_ f: PacketFields) -> Bool {
+        if f.family == 2 && f.dstHi >> 56 == 127 { return true }
+        if f.family == 10 && f.dstHi == 0 && f.dstLo == 1 { return true }
+        return routes.isLocal(family: f.family, hi: f.dstHi, lo: f.dstLo)
+    }
+
+    /// The rest of the way of a packet the router sends to itself (to one of its own
+    /// addresses, or redirected to 127.0.0.1 / ::1 by output NAT): out through `lo`
+    /// (POSTROUTING, then the confirmation), and in again through `lo`: PREROUTING and INPUT
+    /// run their chains, but conntrack keeps the entry the packet already has
+    /// (`nf_conntrack_in` ignores a packet that carries one) and NAT only rewrites (both
+    /// manips were bound on the way out), then the packet is delivered.
+    @inline(never)
+    func loopback(_ buffer: UnsafeMutableRawBufferPointer, length: inout Int, ctx: inout Context,
+                  out: inout Draft) -> FirewallVerdict {
+        let packet = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
+        let fam = ctx.fields.family
+        let v = ctx.verdict
+        ctx.oif = loopbackIndex
+        out.outputInterface = loopbackIndex >= 0 ? loopbackIndex : nil
+        if runStage(.postrouting, ctx: &ctx, below: 100, from: Int.min) == .drop { return dropped(&out, ctx) }
+        if mem.natActive(fam) {
+            if natStage(.postrouting, manip: .source, packet, ctx: &ctx, out: &out) == .drop { return dropped(&out, ctx) }
+        }
+        if runStage(.postrouting, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
+        if v.connection != nil && !tracker.runHelper(buffer, length: &length, verdict: v, now: ctx.now) {
+            out.note = .helper
+            return dropped(&out, ctx)
+        }
+        if !tracker.confirm(v, now: ctx.now) {
+            out.note = .insertFailed
+            return FirewallVerdict(out)
+        }
+        // Received on lo: the entry is confirmed now.
+        ctx.verdict.unconfirmed = false
+        ctx.iif = loopbackIndex
+        ctx.oif = -1
+        let received = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(length, buffer.count)])
+        if runStage(.prerouting, ctx: &ctx, below: -100, from: Int.min) == .drop { return dropped(&out, ctx) }
+        if mem.natActive(fam) {
+            if natStage(.prerouting, manip: .destination, received, ctx: &ctx, out: &out) == .drop { return dropped(&out, ctx) }
+        }
+        if runStage(.prerouting, ctx: &ctx, below: Int.max, from: -100) == .drop { return dropped(&out, ctx) }
+        if runStage(.input, ctx: &ctx, below: 100, from: Int.min) == .drop { return dropped(&out, ctx) }
+        if mem.natActive(fam) {
+            if natStage(.input, manip: .source, received, ctx: &ctx, out: &out) == .drop { return dropped(&out, ctx) }
+        }
+        if runStage(.input, ctx: &ctx, below: Int.max, from: 100) == .drop { return dropped(&out, ctx) }
+        // LOCAL_IN's confirmation: events cached on the way in.
+        tracker.confirm(ctx.verdict, now: ctx.now)
+        out.disposition = .delivered
         out.decidedBy = ctx.decided
         out.translated = ctx.translated
         return FirewallVerdict(out)
@@ -582,12 +669,12 @@ public final class Firewall {
                 guard let manip = ctx.natManip, let h = ctx.verdict.connection else { continue }
                 if spec.family != 0 && spec.family != ctx.fields.family { continue }
                 guard let range = natRange(spec, ctx: ctx) else {
-                    // nf_nat_masquerade_ipv4/6: no address on the output interface -> drop.
-                    if spec.kind == .masquerade && !(ctx.fields.family == 2 && ctx.fields.srcHi == 0) {
-                        ctx.decided = rule.pointee.reference
-                        return .drop
-                    }
-                    continue
+                    ctx.decided = rule.pointee.reference
+                    // nf_nat_masquerade_ipv4: a packet from 0.0.0.0 is accepted unNATed
+                    // (the null binding follows). Otherwise no address to take: masquerade
+                    // (nf_nat_masquerade_ipv4/6) and redirect (nf_nat_redirect_ipv4/6) drop.
+                    if spec.kind == .masquerade && ctx.fields.family == 2 && ctx.fields.srcHi == 0 { return .accept }
+                    return .drop
                 }
                 tracker.setupNAT(h, range: range, manip: manip)
                 if spec.kind == .masquerade { tracker.setMasqueradeInterface(h, UInt32(ctx.oif + 1)) }
@@ -607,7 +694,10 @@ public final class Firewall {
         case .masquerade:
             // Source 0.0.0.0 (locally generated, unbound): not masqueraded.
             if fam == .ipv4 && ctx.fields.srcHi == 0 { return nil }
-            guard let a = router.sourceAddress(ctx.oif, for: ctx.fields.destination) else { return nil }
+            // IPv4 picks by the route's next hop (rt_nexthop); IPv6 by the destination.
+            let hop = routes.nextHop(family: ctx.fields.family, hi: ctx.fields.dstHi, lo: ctx.fields.dstLo)
+            let nextHop = fam == .ipv4 ? IPAddress(ipv4: UInt32(truncatingIfNeeded: hop.hi >> 32)) : ctx.fields.destination
+            guard let a = router.sourceAddress(ctx.oif, for: ctx.fields.destination, nextHop: nextHop) else { return nil }
             r.flags.insert(.mapIPs)
             r.minAddress = a; r.maxAddress = a
         case .redirect:

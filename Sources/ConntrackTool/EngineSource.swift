@@ -21,9 +21,10 @@ public struct CaptureOptions: Sendable, Equatable {
     public var explain = false
     /// An nftables-syntax ruleset the packets go through, as on a router (`--ruleset FILE`).
     public var ruleset: String?
-    /// The router's interfaces (`--iface NAME=ADDR/LEN[,ADDR/LEN...]`, repeatable).
+    /// The router's interfaces (`--iface NAME=ADDR/LEN[,ADDR/LEN...]`, repeatable; the
+    /// addresses in `ip address add` order).
     public var interfaces: [RouterModel.Interface] = []
-    /// Extra routes (`--route PREFIX/LEN=NAME`, repeatable).
+    /// Extra routes (`--route PREFIX/LEN=NAME[@GATEWAY]`, repeatable).
     public var routes: [RouterModel.Route] = []
 
     public init() {}
@@ -91,21 +92,35 @@ public struct CaptureOptions: Sendable, Equatable {
                     return (o, rest, "Bad parameter `\(v)' for --iface (NAME=ADDR/LEN[,ADDR/LEN...])")
                 }
                 var itf = RouterModel.Interface(name: String(v[..<eq]))
+                // In `ip address add` order: the kernel's rules make later addresses in an
+                // earlier one's subnet secondary, and list IPv6 addresses newest first.
                 for part in v[v.index(after: eq)...].split(separator: ",") {
                     guard let (addr, len) = parsePrefix(part) else {
                         return (o, rest, "Bad parameter `\(v)' for --iface (NAME=ADDR/LEN[,ADDR/LEN...])")
                     }
-                    itf.addresses.append(addr)
-                    itf.prefixLengths.append(len)
+                    guard itf.add(addr, prefixLength: len) else {
+                        return (o, rest, "Bad parameter `\(v)' for --iface (\(addr) is given twice)")
+                    }
                 }
                 o.interfaces.append(itf)
             } else if a == "--route" || a.hasPrefix("--route=") {
                 guard let v = value("--route") else { return (o, rest, "option `--route' requires an argument") }
+                let usage = "Bad parameter `\(v)' for --route (PREFIX/LEN=INTERFACE[@GATEWAY])"
                 guard let eq = v.firstIndex(of: "="), let (net, len) = parsePrefix(v[..<eq]),
                       v.index(after: eq) < v.endIndex else {
-                    return (o, rest, "Bad parameter `\(v)' for --route (PREFIX/LEN=INTERFACE)")
+                    return (o, rest, usage)
                 }
-                o.routes.append(RouterModel.Route(destination: net, prefixLength: len, interface: String(v[v.index(after: eq)...])))
+                let target = v[v.index(after: eq)...]
+                var gateway: IPAddress? = nil
+                var name = target
+                if let at = target.firstIndex(of: "@") {
+                    name = target[..<at]
+                    guard let g = IPAddress(target[target.index(after: at)...]), g.family == net.family, !name.isEmpty else {
+                        return (o, rest, usage)
+                    }
+                    gateway = g
+                }
+                o.routes.append(RouterModel.Route(destination: net, prefixLength: len, interface: String(name), gateway: gateway))
             } else {
                 rest.append(a)
             }

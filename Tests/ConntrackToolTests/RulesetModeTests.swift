@@ -157,3 +157,36 @@ final class RulesetModeTests: XCTestCase {
         XCTAssertEqual(e3, "conntrack v1.4.7 (conntrack-tools): /nonexistent.nft: No such file or directory\n")
     }
 }
+
+extension RulesetModeTests {
+    /// `--route PREFIX/LEN=NAME@GATEWAY` and several `--iface` addresses: masquerade takes
+    /// the address in the gateway's subnet (`inet_select_addr`, as the NAT differential
+    /// scenario masqaddr.gateway_in_second_subnet saw the kernel do).
+    func testRouteGatewayPicksTheMasqueradeAddress() throws {
+        let nft = try ruleset("""
+            table ip nat {
+                chain post {
+                    type nat hook postrouting priority srcnat; policy accept;
+                    oifname "wan0" masquerade
+                }
+            }
+            """)
+        let far = IPAddress("203.0.113.9")!
+        let pcap = try capture([PacketBuilder.udp(from: a, 5000, to: far, 53, payload: [1])])
+        let iface = ["--iface", "lan0=10.77.1.1/24", "--iface", "wan0=10.77.2.1/24,198.51.100.1/24"]
+        let (status, out, err) = run(["-L", "--pcap", pcap, "--ruleset", nft, "--route", "0.0.0.0/0=wan0@198.51.100.254"] + iface)
+        XCTAssertEqual(status, 0, err)
+        XCTAssertTrue(out.contains("src=203.0.113.9 dst=198.51.100.1 sport=53 dport=5000"), out)
+        // Without the gateway the next hop is the destination: the first address.
+        let (_, out2, _) = run(["-L", "--pcap", pcap, "--ruleset", nft, "--route", "0.0.0.0/0=wan0"] + iface)
+        XCTAssertTrue(out2.contains("src=203.0.113.9 dst=10.77.2.1 sport=53 dport=5000"), out2)
+        for bad in ["0.0.0.0/0=wan0@", "0.0.0.0/0=wan0@fd00::1", "0.0.0.0/0=@10.77.2.254", "0.0.0.0/0=wan0@x"] {
+            let (s, _, e) = run(["-L", "--pcap", pcap, "--ruleset", nft, "--route", bad] + iface)
+            XCTAssertEqual(s, 2, bad)
+            XCTAssertTrue(e.contains("Bad parameter `\(bad)' for --route (PREFIX/LEN=INTERFACE[@GATEWAY])"), e)
+        }
+        let (s3, _, e3) = run(["-L", "--pcap", pcap, "--ruleset", nft, "--iface", "wan0=10.77.2.1/24,10.77.2.1/24"])
+        XCTAssertEqual(s3, 2)
+        XCTAssertTrue(e3.contains("10.77.2.1 is given twice"), e3)
+    }
+}

@@ -30,10 +30,13 @@ final class NATDifferentialTests: XCTestCase {
     func testFragmentsThroughTheRouter() throws { try run(NATScenarios.fragments) }
     func testFTPHelperThroughNAT() throws { try run(HelperScenarios.all) }
     func testStatefulFilter() throws { try run(FilterScenarios.all) }
+    func testMasqueradeSourceAddress() throws { try run(SourceAddressScenarios.all) }
+    func testLocallyGenerated() throws { try run(LocalScenarios.all) }
 
     /// Scenario names are unique and there are enough of them (the issue asks for 40).
     func testCatalogue() {
-        let all = NATScenarios.all + FilterScenarios.all + HelperScenarios.all
+        let all = NATScenarios.all + FilterScenarios.all + HelperScenarios.all + SourceAddressScenarios.all
+            + LocalScenarios.all
         XCTAssertEqual(Set(all.map(\.name)).count, all.count, "duplicate scenario names")
         XCTAssertGreaterThanOrEqual(all.count, 40)
         for s in all {
@@ -84,7 +87,7 @@ final class NATDifferentialTests: XCTestCase {
             if verbose {
                 print("== \(s.name): \(k.packets.count) packets")
                 for (i, p) in k.packets.enumerated() {
-                    print("   #\(i + 1) in \(p.side) \(NATComparison.describe(p.input))"
+                    print("   #\(i + 1) \(p.fromRouter ? "sent by R" : "in \(p.side)") \(NATComparison.describe(p.input))"
                           + p.outputs.map { " -> \($0.interface) \(NATComparison.describe($0.bytes))" }.joined())
                 }
                 for f in k.flows { print("   table: \(NATComparison.describe(f))") }

@@ -59,7 +59,8 @@ func runNATEngine(_ s: NATScenario, rulesetText: String, rulesetPath: String,
         // Room behind the packet: the FTP helper's NAT may lengthen it.
         var buffer = input + [UInt8](repeating: 0, count: 256)
         var length = input.count
-        let iface = kernel.router.index(of: k.side == .a ? "ra" : "rb")
+        // A packet R sent itself has no input interface (the output hook's packets).
+        let iface = k.fromRouter ? nil : kernel.router.index(of: k.side == .a ? "ra" : "rb")
         let v = buffer.withUnsafeMutableBytes { fw.process($0, length: &length, now: k.time, input: iface) }
         let bytes = Array(buffer[0..<length])
         tracker.drainEvents { events.append($0) }

@@ -13,6 +13,9 @@ struct RouterPacket {
     var input: [UInt8]
     /// Frames the router sent right after receiving it (interface name, IP packet).
     var outputs: [(interface: String, bytes: [UInt8])] = []
+    /// R sent it itself (`NATStep.fromRouter`): `input` is what its socket handed to the
+    /// output hook, `time` when it did.
+    var fromRouter = false
 }
 
 /// A rule of R's listing: table family and name, chain name, position in the chain.
@@ -67,6 +70,12 @@ struct FrameCollector {
             }
         }
     }
+
+    /// R is about to send `ip` itself: it starts a packet, and the frames R sends next
+    /// are what it became. (Absorb everything captured before first.)
+    mutating func sentByRouter(_ ip: [UInt8], at time: UInt64) {
+        packets.append(RouterPacket(time: time, side: .a, input: ip, fromRouter: true))
+    }
 }
 
 extension Topology {
@@ -87,12 +96,19 @@ extension Topology {
         for link in try json(["ip", "-j", "address", "show"]) {
             guard let name = link["ifname"] as? String, let idx = link["ifindex"] as? Int else { continue }
             names[Int32(idx)] = name
-            var addrs: [IPAddress] = [], lens: [Int] = []
+            var addrs: [IPAddress] = [], lens: [Int] = [], scopes: [AddressScope] = [], secondary: [Bool] = []
+            // In the kernel's list order, with scope and IFA_F_SECONDARY; tentative IPv6
+            // addresses (DAD not done) are not assigned yet, no source address selection
+            // considers them.
             for a in (link["addr_info"] as? [[String: Any]]) ?? [] {
                 guard let s = a["local"] as? String, let ip = IPAddress(s), let l = a["prefixlen"] as? Int else { continue }
+                if a["tentative"] as? Bool == true { continue }
                 addrs.append(ip); lens.append(l)
+                scopes.append((a["scope"] as? String).flatMap(AddressScope.init(name:)) ?? .default(for: ip))
+                secondary.append(a["secondary"] as? Bool == true)
             }
-            interfaces.append(RouterModel.Interface(name: name, addresses: addrs, prefixLengths: lens))
+            interfaces.append(RouterModel.Interface(name: name, addresses: addrs, prefixLengths: lens, scopes: scopes,
+                                                    secondary: secondary))
         }
         var routes: [RouterModel.Route] = []
         for argv in [["ip", "-j", "-4", "route", "show"], ["ip", "-j", "-6", "route", "show"]] {
@@ -108,7 +124,8 @@ extension Topology {
                     (net, len) = (dst, v6 ? 128 : 32)
                 }
                 guard let a = IPAddress(net) else { continue }
-                routes.append(RouterModel.Route(destination: a, prefixLength: len, interface: dev))
+                let gateway = (r["gateway"] as? String).flatMap { IPAddress($0) }
+                routes.append(RouterModel.Route(destination: a, prefixLength: len, interface: dev, gateway: gateway))
             }
         }
         return (RouterModel(interfaces: interfaces, routes: routes), names)
@@ -157,6 +174,45 @@ extension Topology {
         }
     }
 
+    /// Sends `packet` (a whole IPv4 or IPv6 packet) from R itself through a raw socket
+    /// (`IPPROTO_RAW`: the header is ours), so it enters R's output hook as a local
+    /// sender's packet. IPv4: the kernel fills in only a zero identification and the header
+    /// checksum, so a packet built with both is seen unchanged. A packet R's ruleset drops
+    /// makes `sendto` fail with EPERM: not an error here.
+    func sendFromRouter(_ packet: [UInt8]) throws {
+        guard let view = PacketView(packet) else { throw TestSupportError("sendFromRouter: not an IP packet") }
+        try r.perform {
+            let v6 = view.family == .ipv6
+            let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW))
+            guard fd >= 0 else { throw SocketError("socket(SOCK_RAW, IPPROTO_RAW)") }
+            defer { close(fd) }
+            var storage = sockaddr_storage()
+            let length: Int
+            if v6 {
+                length = MemoryLayout<sockaddr_in6>.size
+                withUnsafeMutableBytes(of: &storage) { p in
+                    p.storeBytes(of: sa_family_t(AF_INET6), toByteOffset: 0, as: sa_family_t.self)
+                    for (i, b) in packet[24..<40].enumerated() { p[8 + i] = b }   // sin6_addr
+                }
+            } else {
+                length = MemoryLayout<sockaddr_in>.size
+                withUnsafeMutableBytes(of: &storage) { p in
+                    p.storeBytes(of: sa_family_t(AF_INET), toByteOffset: 0, as: sa_family_t.self)
+                    for (i, b) in packet[16..<20].enumerated() { p[4 + i] = b }   // sin_addr
+                }
+            }
+            let n = packet.withUnsafeBytes { buf in
+                withUnsafePointer(to: &storage) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd, buf.baseAddress, buf.count, 0, $0, socklen_t(length))
+                    }
+                }
+            }
+            if n < 0 && errno == EPERM { return }
+            guard n == packet.count else { throw SocketError("sendto(SOCK_RAW) from R") }
+        }
+    }
+
     /// Runs a NAT scenario against R: R's ruleset replaced by the scenario's file, table
     /// flushed, knobs set; each step is built from what R forwarded so far, injected,
     /// and waited for; then R's table (ctnetlink, with status bits), events, rule
@@ -169,8 +225,12 @@ extension Topology {
             _ = try? flush()
         }
         for k in s.knobs { try setSysctl(k.name, k.value) }
-        for c in s.setup { try r.runChecked(c) }
-        defer { for c in s.teardown { _ = try? r.run(c) } }
+        func names(_ c: [String]) -> [String] {
+            c.map { $0.replacingOccurrences(of: "{A}", with: a.name).replacingOccurrences(of: "{R}", with: r.name)
+                .replacingOccurrences(of: "{B}", with: b.name) }
+        }
+        defer { for c in s.teardown { _ = try? r.run(names(c)) } }
+        for c in s.setup { try r.runChecked(names(c)) }
         try flush()
         let (model, names) = try routerModel()
         let sockets = try s.listenUDP.map { try udpListener(port: $0) }
@@ -188,7 +248,14 @@ extension Topology {
             collector.absorb(try capture.drain())
             let p = try step.build(collector.view)
             built.append(p)
-            try inject(p, from: step.side)
+            if step.fromRouter {
+                // Everything captured before belongs to earlier packets.
+                collector.absorb(try capture.drain())
+                collector.sentByRouter(p, at: wallClockNow())
+                try sendFromRouter(p)
+            } else {
+                try inject(p, from: step.side)
+            }
             let deadline = Date().addingTimeInterval(1)
             while collector.packets.count <= i {
                 guard Date() < deadline else { throw TestSupportError("R did not receive packet #\(i + 1)") }

@@ -26,12 +26,15 @@ struct RouterView {
 }
 
 /// One send of a NAT scenario: side, pause before it, and the packet, either fixed or
-/// built from what the router forwarded before (`dynamic`).
+/// built from what the router forwarded before (`dynamic`). `fromRouter`: R itself sends
+/// the packet (a raw socket in R: it enters at the output hook; the engine gets it with
+/// no input interface); `side` is then meaningless.
 struct NATStep: @unchecked Sendable {
     var side: Side
     var delayMs: Int
     var dynamic: Bool
     var build: (RouterView) throws -> [UInt8]
+    var fromRouter = false
 
     static func a(_ p: [UInt8], after ms: Int = Step.defaultDelayMs) -> NATStep {
         NATStep(side: .a, delayMs: ms, dynamic: false) { _ in p }
@@ -44,6 +47,13 @@ struct NATStep: @unchecked Sendable {
     }
     static func b(after ms: Int = Step.defaultDelayMs, _ f: @escaping (RouterView) throws -> [UInt8]) -> NATStep {
         NATStep(side: .b, delayMs: ms, dynamic: true, build: f)
+    }
+    /// R sends `p` itself (a locally generated packet).
+    static func r(_ p: [UInt8], after ms: Int = Step.defaultDelayMs) -> NATStep {
+        NATStep(side: .a, delayMs: ms, dynamic: false, build: { _ in p }, fromRouter: true)
+    }
+    static func r(after ms: Int = Step.defaultDelayMs, _ f: @escaping (RouterView) throws -> [UInt8]) -> NATStep {
+        NATStep(side: .a, delayMs: ms, dynamic: true, build: f, fromRouter: true)
     }
 }
 
@@ -65,7 +75,8 @@ struct NATScenario: @unchecked Sendable {
     var randomPorts: ClosedRange<UInt16>?
     /// UDP ports R listens on (redirect targets: delivered datagrams raise no ICMP error).
     var listenUDP: [UInt16] = []
-    /// Commands run in R before the scenario (extra addresses...) and after it.
+    /// Commands run in R before the scenario (extra addresses...) and after it; `{A}`,
+    /// `{R}` and `{B}` in an argument stand for the namespaces' names.
     var setup: [[String]] = []
     var teardown: [[String]] = []
 
