@@ -7,6 +7,7 @@ import PackageDescription
 //                                          -> ConntrackEngine
 //                                          -> PacketCapture
 //   everything -> Conntrack (the shared vocabulary: no I/O, standard library only)
+//   ConntrackEngine also -> CEnginePrefetch (one header: the CPU's prefetch instruction)
 let package = Package(
     name: "swift-conntrack",
     products: [

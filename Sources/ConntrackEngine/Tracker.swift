@@ -54,7 +54,7 @@ public final class Tracker {
     /// while one is processed, later ones are hashed and their index slots and connections
     /// prefetched (side-effect free), so the cache misses of many packets overlap. For
     /// tables larger than the CPU caches this is several times faster than `process` in a
-    /// loop; batches of 32 to 256 packets work well.
+    /// loop (Benchmarks/README.md, section 3, measures batches of 64).
     public func processBatch(_ packets: UnsafeBufferPointer<UnsafeRawBufferPointer>, now: UnsafeBufferPointer<UInt64>,
                              metadata: PacketMetadata = .init(), verdicts: UnsafeMutableBufferPointer<Verdict>) {
         precondition(now.count >= packets.count && verdicts.count >= packets.count, "batch buffers too small")
