@@ -164,12 +164,33 @@ public final class EventSubscription: @unchecked Sendable {
         }
     }
 
-    /// Rebuilds a view after an overrun: dumps the current table of the same namespace.
-    /// Events still queued may describe changes the dump already contains; apply them
-    /// idempotently (NEW/UPDATE = upsert, DESTROY = remove).
+    /// Rebuilds a view after an overrun: discards the events still queued on the socket,
+    /// then dumps the current table of the same namespace to `body`.
+    ///
+    /// The queued events all describe changes made before the dump, which therefore
+    /// already shows their outcome; applied after it, they could bring back an entry whose
+    /// DESTROY was among the lost events. Events received after this call may overlap the
+    /// dump: apply them idempotently (NEW/UPDATE = upsert, DESTROY = remove).
     public func resynchronize(family: AddressFamily? = nil, _ body: (Flow) throws -> Void) throws {
+        try discardQueuedEvents()
         let client = try ConntrackClient(networkNamespace: networkNamespace)
         try client.dump(family: family, body)
+    }
+
+    /// Reads and drops what is queued on the socket (bounded, in case events keep coming
+    /// faster than they can be dropped: whatever is dropped before the dump starts is
+    /// covered by it anyway).
+    func discardQueuedEvents() throws {
+        let limit = max(4096, ((try? socket.receiveBufferSize()) ?? 0) / 64)
+        for _ in 0..<limit {
+            do {
+                guard try socket.receiveDatagram(flags: Int32(MSG_DONTWAIT)) != nil else { return }
+            } catch let e as NetlinkError where e.errno == ENOBUFS || e.errno == EMSGSIZE {
+                continue
+            } catch let e as NetlinkError {
+                throw ConntrackError(e, operation: "events")
+            }
+        }
     }
 
     /// The subscription as an `AsyncSequence`. A detached task polls (100 ms at a time,

@@ -114,3 +114,113 @@ final class EventTests: KernelTestCase {
         XCTAssertEqual(try asked.receiveBufferSize(), 2 << 20)
     }
 }
+
+/// A deliberately slow consumer of the real kernel's event stream while a generator keeps
+/// creating and deleting entries: it keeps a view of the table from the events, sees
+/// explicit overruns (with their count), resynchronises after each, and ends with the view
+/// equal to a fresh dump.
+final class SlowConsumerTests: KernelTestCase {
+    struct GeneratorError: Error { var text: String }
+
+    final class Box: @unchecked Sendable {
+        var error: (any Error)?
+        var created = 0
+        var deleted = 0
+    }
+
+    func testSlowConsumerResynchronisesToTheKernelsTable() throws {
+        try slowConsumer(resyncInCallback: false)
+    }
+
+    /// The same with the resynchronisation made from the overrun callback, while older
+    /// events are still queued behind it: `resynchronize` must drop those (applied after the
+    /// dump they would bring back entries whose DESTROY was lost).
+    func testResynchronisingFromTheOverrunCallback() throws {
+        try slowConsumer(resyncInCallback: true)
+    }
+
+    func slowConsumer(resyncInCallback: Bool) throws {
+        // A small buffer (the kernel doubles it: 2 x 8 KiB, ~100 events) and a consumer that sleeps
+        // 2 ms per batch of events, against a generator that creates 20 x 400 entries and
+        // deletes every third one.
+        let sub = try EventSubscription(groups: .conntrack, receiveBufferSize: 8 << 10, networkNamespace: ns.name)
+        let nsName = ns.name
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let generator = Thread {
+            defer { done.signal() }
+            do {
+                let c = try ConntrackClient(networkNamespace: nsName)
+                for round in 0..<20 {
+                    var flows: [Flow] = []
+                    for i in 0..<400 {
+                        let t = Tuple(source: IPAddress(ipv4: 0x0a3c_0000 | UInt32(round << 9 | i)),
+                                      destination: IPAddress("10.61.0.1")!, protocol: IPProtocol.udp,
+                                      sourcePort: UInt16(2000 + i), destinationPort: 53)
+                        var f = Flow(original: t, reply: t.inverted())
+                        f.timeout = 600
+                        flows.append(f)
+                    }
+                    let failures = try c.createBatch(flows).failures
+                    if !failures.isEmpty { throw GeneratorError(text: "\(failures.count) creates failed") }
+                    box.created += flows.count
+                    for (i, f) in flows.enumerated() where i % 3 == 0 {
+                        try c.delete(original: f.original, family: .ipv4)
+                        box.deleted += 1
+                    }
+                }
+            } catch { box.error = error }
+        }
+        var view = Set<Tuple>()
+        var overruns: [OverrunReport] = []
+        var resyncs = 0
+        var events = 0
+        var resyncError: (any Error)?
+        func apply(_ element: EventStreamElement) {
+            switch element {
+            case .event(let e):
+                events += 1
+                if e.type == .destroy { view.remove(e.flow.original) } else { view.insert(e.flow.original) }
+            case .overrun(let o):
+                overruns.append(o)
+                if resyncInCallback {
+                    do {
+                        var fresh = Set<Tuple>()
+                        try sub.resynchronize { fresh.insert($0.original) }
+                        view = fresh
+                        resyncs += 1
+                    } catch { resyncError = error }
+                }
+            case .expectation: break
+            }
+        }
+        generator.start()
+        var generatorDone = false
+        var quiet = 0
+        while quiet < 3 {
+            let before = overruns.count
+            let got = try sub.receive(timeoutMilliseconds: 100, apply)
+            if overruns.count > before && !resyncInCallback {
+                var fresh = Set<Tuple>()
+                try sub.resynchronize { fresh.insert($0.original) }
+                view = fresh
+                resyncs += 1
+            }
+            if !generatorDone { generatorDone = done.wait(timeout: .now()) == .success }
+            if generatorDone && !got { quiet += 1 } else { quiet = 0 }
+            if !generatorDone { usleep(2000) }  // the slow part
+        }
+        XCTAssertNil(box.error)
+        XCTAssertNil(resyncError)
+        XCTAssertEqual(box.created, 8000)
+        XCTAssertGreaterThan(overruns.count, 0, "the consumer was never overrun: make it slower")
+        XCTAssertEqual(overruns.map(\.count), Array(1...overruns.count), "each overrun carries the running count")
+        XCTAssertEqual(sub.overruns, overruns.count)
+        var table = Set<Tuple>()
+        try ConntrackClient(networkNamespace: ns.name).dump(family: .ipv4) { table.insert($0.original) }
+        XCTAssertEqual(table.count, box.created - box.deleted)
+        XCTAssertEqual(view, table, "the view built from events and resyncs differs from a fresh dump")
+        print("slow consumer (resync \(resyncInCallback ? "in the callback" : "after receive")): \(events) events applied, \(overruns.count) overruns, \(resyncs) resyncs, "
+              + "table \(table.count) entries (\(box.created) created, \(box.deleted) deleted)")
+    }
+}
