@@ -338,14 +338,28 @@ final class BatchTests: XCTestCase {
         compare(packets)
     }
 
-    func compare(_ packets: [[UInt8]], file: StaticString = #filePath, line: UInt = #line) {
-        let single = Harness(), batched = Harness()
-        var expected: [Verdict] = []
-        for p in packets { expected.append(single.send(p)); single.wait(0.000_01) }
-        var times: [UInt64] = []
-        var t = batched.now
-        for _ in packets { times.append(t); t += 10_000 }
-        var verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
+    /// What a tracker made of a packet sequence.
+    struct Outcome {
+        var verdicts: [Verdict] = []
+        var events: [Event] = []
+        var flows: [Flow] = []
+        var count = 0
+    }
+
+    /// Runs `packets`, `gap` ns apart, through one tracker packet by packet and through
+    /// another by `processBatch` in calls of at most `batch` packets, events drained after
+    /// every packet and every call.
+    func runBoth(_ packets: [[UInt8]], gap: UInt64, batch: Int = .max,
+                 _ configure: (inout TrackerConfiguration) -> Void = { _ in }) -> (single: Outcome, batched: Outcome) {
+        let single = Harness(configure), batched = Harness(configure)
+        var one = Outcome(), many = Outcome()
+        for p in packets {
+            one.verdicts.append(single.send(p))
+            single.now += gap
+            single.tracker.drainEvents { one.events.append($0) }
+        }
+        let times = (0..<packets.count).map { batched.now + UInt64($0) * gap }
+        many.verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
         let copies = packets.map { p -> UnsafeMutableRawBufferPointer in
             let b = UnsafeMutableRawBufferPointer.allocate(byteCount: p.count, alignment: 8)
             b.copyBytes(from: p)
@@ -355,13 +369,29 @@ final class BatchTests: XCTestCase {
         let raws = copies.map { UnsafeRawBufferPointer($0) }
         raws.withUnsafeBufferPointer { pb in
             times.withUnsafeBufferPointer { tb in
-                verdicts.withUnsafeMutableBufferPointer { vb in
-                    batched.tracker.processBatch(pb, now: tb, verdicts: vb)
+                many.verdicts.withUnsafeMutableBufferPointer { vb in
+                    var k = 0
+                    while k < pb.count {
+                        let e = k + min(pb.count - k, batch)
+                        batched.tracker.processBatch(UnsafeBufferPointer(rebasing: pb[k..<e]),
+                                                     now: UnsafeBufferPointer(rebasing: tb[k..<e]),
+                                                     verdicts: UnsafeMutableBufferPointer(rebasing: vb[k..<e]))
+                        batched.tracker.drainEvents { many.events.append($0) }
+                        k = e
+                    }
                 }
             }
         }
-        XCTAssertEqual(verdicts, expected, file: file, line: line)
-        XCTAssertEqual(batched.tracker.count, single.tracker.count, file: file, line: line)
+        batched.now += UInt64(packets.count) * gap  // where `single` stands after its last packet
+        one.flows = single.flows; one.count = single.tracker.count
+        many.flows = batched.flows; many.count = batched.tracker.count
+        return (one, many)
+    }
+
+    func compare(_ packets: [[UInt8]], file: StaticString = #filePath, line: UInt = #line) {
+        let (single, batched) = runBoth(packets, gap: 10_000)
+        XCTAssertEqual(batched.verdicts, single.verdicts, file: file, line: line)
+        XCTAssertEqual(batched.count, single.count, file: file, line: line)
     }
 
     func testBatchGivesSameVerdictsAsSingleCalls() {
@@ -373,29 +403,9 @@ final class BatchTests: XCTestCase {
             packets.append(PacketBuilder.tcp(from: c, UInt16(2000 + i % 7), to: s, 80, seq: 1, flags: i % 3 == 0 ? .syn : .ack))
         }
         packets.append([0x45, 0, 0])
-        let single = Harness(), batched = Harness()
-        var expected: [Verdict] = []
-        for p in packets { expected.append(single.send(p)); single.wait(0.01) }
-        var times: [UInt64] = []
-        var t = batched.now
-        for _ in packets { times.append(t); t += 10_000_000 }
-        var verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
-        let copies = packets.map { p -> UnsafeMutableRawBufferPointer in
-            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: p.count, alignment: 8)
-            b.copyBytes(from: p)
-            return b
-        }
-        defer { for c in copies { c.deallocate() } }
-        let raws = copies.map { UnsafeRawBufferPointer($0) }
-        raws.withUnsafeBufferPointer { pb in
-            times.withUnsafeBufferPointer { tb in
-                verdicts.withUnsafeMutableBufferPointer { vb in
-                    batched.tracker.processBatch(pb, now: tb, verdicts: vb)
-                }
-            }
-        }
-        XCTAssertEqual(verdicts, expected)
-        XCTAssertEqual(batched.tracker.count, single.tracker.count)
+        let (single, batched) = runBoth(packets, gap: 10_000_000)
+        XCTAssertEqual(batched.verdicts, single.verdicts)
+        XCTAssertEqual(batched.count, single.count)
     }
 
     /// The batch pipeline against packet-by-packet processing on traffic that goes through
@@ -457,48 +467,13 @@ final class BatchTests: XCTestCase {
             if cursors[j] == scripts[j].count { live.swapAt(k, live.count - 1); live.removeLast() }
         }
 
-        let single = Harness { $0.accounting = true }, batched = Harness { $0.accounting = true }
-        var expected: [Verdict] = []
-        var expectedEvents: [Event] = []
-        for p in packets {
-            expected.append(single.send(p))
-            single.wait(0.000_01)
-            single.tracker.drainEvents { expectedEvents.append($0) }
-        }
-        var times: [UInt64] = []
-        var t = batched.now
-        for _ in packets { times.append(t); t += 10_000 }
-        var verdicts = [Verdict](repeating: Verdict(state: .invalid), count: packets.count)
-        let copies = packets.map { p -> UnsafeMutableRawBufferPointer in
-            let b = UnsafeMutableRawBufferPointer.allocate(byteCount: p.count, alignment: 8)
-            b.copyBytes(from: p)
-            return b
-        }
-        defer { for c in copies { c.deallocate() } }
-        let raws = copies.map { UnsafeRawBufferPointer($0) }
-        var events: [Event] = []
         // Batches of 64 with the events drained between them, as a dataplane would.
-        raws.withUnsafeBufferPointer { pb in
-            times.withUnsafeBufferPointer { tb in
-                verdicts.withUnsafeMutableBufferPointer { vb in
-                    var k = 0
-                    while k < pb.count {
-                        let e = min(pb.count, k + 64)
-                        batched.tracker.processBatch(UnsafeBufferPointer(rebasing: pb[k..<e]),
-                                                     now: UnsafeBufferPointer(rebasing: tb[k..<e]),
-                                                     verdicts: UnsafeMutableBufferPointer(rebasing: vb[k..<e]))
-                        batched.tracker.drainEvents { events.append($0) }
-                        k = e
-                    }
-                }
-            }
-        }
-        batched.now = t  // where `single` stands after its last packet
-        XCTAssertEqual(verdicts, expected)
-        XCTAssertGreaterThan(expected.filter { $0.state == .invalid }.count, 0, "the out-of-window ACKs are invalid")
-        XCTAssertGreaterThan(expected.filter { $0.state == .established }.count, packets.count / 2)
+        let (single, batched) = runBoth(packets, gap: 10_000, batch: 64) { $0.accounting = true }
+        XCTAssertEqual(batched.verdicts, single.verdicts)
+        XCTAssertGreaterThan(single.verdicts.filter { $0.state == .invalid }.count, 0, "the out-of-window ACKs are invalid")
+        XCTAssertGreaterThan(single.verdicts.filter { $0.state == .established }.count, packets.count / 2)
         XCTAssertEqual(batched.flows, single.flows)
-        XCTAssertEqual(events, expectedEvents)
-        XCTAssertGreaterThan(expectedEvents.count, 800)
+        XCTAssertEqual(batched.events, single.events)
+        XCTAssertGreaterThan(single.events.count, 800)
     }
 }
