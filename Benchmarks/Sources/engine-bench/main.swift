@@ -110,7 +110,6 @@ func runEstablished(flows n: Int, packets m: Int, batch: Int = 0) {
             writeTCP(pool + k * 40, src: server, dst: c, sport: 80, dport: port, seq: 5001, ack: 1001, flags: ACK)
         }
     }
-    var established = 0
     // For the batch entry point: the packet descriptors and times, built before timing.
     let descriptors = UnsafeMutableBufferPointer<UnsafeRawBufferPointer>.allocate(capacity: batch > 0 ? m : 0)
     let times = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: batch > 0 ? m : 0)
@@ -126,40 +125,33 @@ func runEstablished(flows n: Int, packets m: Int, batch: Int = 0) {
     // so the timed part starts in steady state (caches, TLB, transparent huge pages that
     // the kernel assembles in the background for the big tables). The same in-window
     // ACKs again are just more in-window ACKs.
-    let warmup = min(m, warmupPackets)
-    if batch > 0 {
-        var k = 0
-        while k < warmup {
-            let e = min(warmup, k + batch)
-            tracker.processBatch(UnsafeBufferPointer(rebasing: descriptors[k..<e]),
-                                 now: UnsafeBufferPointer(rebasing: times[k..<e]), metadata: metadata,
-                                 verdicts: verdicts)
-            k = e
+    // The first `count` packets of the pool through the entry point under test; returns
+    // how many were established.
+    func run(_ count: Int) -> Int {
+        var established = 0
+        if batch > 0 {
+            var k = 0
+            while k < count {
+                let e = min(count, k + batch)
+                tracker.processBatch(UnsafeBufferPointer(rebasing: descriptors[k..<e]),
+                                     now: UnsafeBufferPointer(rebasing: times[k..<e]), metadata: metadata,
+                                     verdicts: verdicts)
+                for i in 0..<(e - k) where verdicts[i].state == .established { established &+= 1 }
+                k = e
+            }
+        } else {
+            for k in 0..<count {
+                let v = tracker.process(UnsafeRawBufferPointer(start: pool + k * 40, count: 40), now: t, metadata: metadata)
+                if v.state == .established { established &+= 1 }
+                t &+= 1
+            }
         }
-    } else {
-        for k in 0..<warmup {
-            _ = tracker.process(UnsafeRawBufferPointer(start: pool + k * 40, count: 40), now: t, metadata: metadata)
-        }
+        return established
     }
+    _ = run(min(m, warmupPackets))
     let allocBefore = mc_allocations()
     let start = nowNanos()
-    if batch > 0 {
-        var k = 0
-        while k < m {
-            let e = min(m, k + batch)
-            tracker.processBatch(UnsafeBufferPointer(rebasing: descriptors[k..<e]),
-                                 now: UnsafeBufferPointer(rebasing: times[k..<e]), metadata: metadata,
-                                 verdicts: verdicts)
-            for i in 0..<(e - k) where verdicts[i].state == .established { established &+= 1 }
-            k = e
-        }
-    } else {
-        for k in 0..<m {
-            let v = tracker.process(UnsafeRawBufferPointer(start: pool + k * 40, count: 40), now: t, metadata: metadata)
-            if v.state == .established { established &+= 1 }
-            t &+= 1
-        }
-    }
+    let established = run(m)
     let elapsed = nowNanos() - start
     let allocs = mc_allocations() - allocBefore
     let perConn = Double(heapAfter - heapBefore) / Double(n)
