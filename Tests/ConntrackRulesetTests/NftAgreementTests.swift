@@ -173,28 +173,7 @@ final class NftAgreementTests: XCTestCase {
             inChain("udp dport 53 redirect to 5353 random", hook: nat.pre),
             inChain("icmp type echo-request dnat to 10.0.0.2", family: "inet", hook: nat.pre),
             inChain("meta nfproto ipv6 dnat to fd00::2", family: "inet", hook: nat.pre),
-            """
-            define PORTS = { 22, 80 }
-            define NET = 10.0.0.0/8
-            define BOTH = { $PORTS, 443 }
-            table ip t {
-                define LOCAL = 192.168.0.0/16
-                chain c {
-                    type filter hook input priority filter
-                    tcp dport $BOTH ip saddr $LOCAL accept
-                }
-            }
-            table ip u {
-                chain c {
-                    type filter hook input priority filter
-                    ip saddr $NET accept
-                }
-            }
-            redefine NET = 172.16.0.0/12
-            add rule ip u c ip daddr $NET drop
-            undefine PORTS
-
-            """,
+            ParserTests.definesAndScopes,
             """
             table ip old { chain c { accept; }
             }

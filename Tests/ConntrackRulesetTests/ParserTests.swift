@@ -336,8 +336,9 @@ final class ParserTests: XCTestCase {
 
     // MARK: Layout
 
-    func testDefinesAndScopes() throws {
-        let rs = try parse("""
+    /// Defines at file and table scope, a define inside a set, redefine and undefine (also
+    /// loaded into the real nft by NftAgreementTests).
+    static let definesAndScopes = """
             define PORTS = { 22, 80 }
             define NET = 10.0.0.0/8
             define BOTH = { $PORTS, 443 }
@@ -358,7 +359,10 @@ final class ParserTests: XCTestCase {
             add rule ip u c ip daddr $NET drop
             undefine PORTS
 
-            """)
+            """
+
+    func testDefinesAndScopes() throws {
+        let rs = try parse(ParserTests.definesAndScopes)
         XCTAssertEqual(rs.tables[0].chains[0].rules[0].matches, [
             .port(proto: 6, field: .destination, negated: false, values: [ValueRange(22), ValueRange(80), ValueRange(443)]),
             .address(family: .ipv4, field: .source, negated: false,
